@@ -1,0 +1,66 @@
+# VideoForge: the two commands a person needs are `make up` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV       := .venv
+PY         := $(VENV)/bin/python
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.installed
+STATE_DIR  ?= $(CURDIR)/.state
+INVENTORY  ?= inventories/local
+export ANSIBLE_HOME := $(CURDIR)/.ansible
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export VF_STATE_DIR := $(STATE_DIR)
+
+.PHONY: help venv up down status logs test lint pytest molecule bench clean client browser
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# The venv is rebuilt only when the pins change: a second `make` goes straight to work.
+$(STAMP): requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+venv: $(STAMP)  ## Create .venv with the pinned dependencies
+
+client: $(STAMP)  ## Build the React client (npm ci + vite build)
+	@$(MAKE) -s -C apps/client build
+
+browser:  ## Install Debian's Chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+up: $(STAMP) client  ## Run the whole platform locally and print its URL
+	@$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
+	@$(PY) tools/stack.py url
+
+down: $(STAMP)  ## Stop the local platform (data stays under .state/)
+	@$(PY) tools/stack.py down
+
+status: $(STAMP)  ## Show the local processes
+	@$(PY) tools/stack.py status
+
+lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/yamllint --strict .
+	@$(BIN)/ansible-lint --profile production --strict --offline -q
+
+pytest: $(STAMP) client browser
+	@$(BIN)/pytest -q -p no:cacheprovider
+
+molecule: $(STAMP)
+	@$(PY) tools/molecule_all.py
+
+test: $(STAMP) client browser  ## The whole suite: lint, pytest, molecule
+	@$(MAKE) -s lint
+	@$(MAKE) -s pytest
+	@$(MAKE) -s molecule
+
+bench: $(STAMP) client  ## Benchmarks; results land in bench/results/
+	@$(PY) -m bench
+
+clean: down  ## Remove local state and build output (not the venv)
+	rm -rf $(STATE_DIR) apps/client/dist .ansible

@@ -1,0 +1,255 @@
+"""Shared plumbing for the VideoForge modules: one AWS client wrapper, one error type.
+
+Every AWS call a module makes goes through ``AwsClient.call`` (or ``paginate``), which
+retries throttling and server errors with exponential backoff and turns botocore's
+exceptions into ``AwsError``. Modules turn ``AwsError`` into ``fail_json`` with the AWS
+error code and message (``fail_with``). Helpers here take plain values, never the module.
+
+The endpoint comes from the environment (``AWS_ENDPOINT_URL``, which boto3 honours) or
+the ``endpoint_url`` option: the local emulator and real AWS differ only in configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+try:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+
+    HAS_BOTO3 = True
+except ImportError:  # pragma: no cover - reported by require_boto3
+    HAS_BOTO3 = False
+
+RETRYABLE_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "RequestThrottled",
+        "SlowDown",
+        "ServiceUnavailable",
+        "InternalError",
+        "InternalFailure",
+        "PriorRequestNotComplete",
+        "ResourceInUse",
+        "ResourceContention",
+    }
+)
+
+
+class AwsError(Exception):
+    """An AWS call failed: carries the operation, the AWS error code and its message."""
+
+    def __init__(self, operation: str, code: str, message: str, status: int | None = None):
+        super().__init__(f"{operation}: {code}: {message}")
+        self.operation = operation
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def aws_argument_spec() -> dict[str, Any]:
+    """Options every VideoForge AWS module takes."""
+    return {
+        "region": {"type": "str", "aliases": ["aws_region"]},
+        "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url"]},
+        "retries": {"type": "int", "default": 6},
+    }
+
+
+AWS_DOC_FRAGMENT = """
+  region:
+    description:
+      - The AWS region. Defaults to C(AWS_REGION) or C(AWS_DEFAULT_REGION) from the environment.
+    type: str
+    aliases: [aws_region]
+  endpoint_url:
+    description:
+      - The AWS endpoint URL. Defaults to C(AWS_ENDPOINT_URL) from the environment, which is how
+        the local inventory points every module at the emulator.
+    type: str
+    aliases: [aws_endpoint_url]
+  retries:
+    description:
+      - How many times a throttled or failed call is retried, with exponential backoff.
+    type: int
+    default: 6
+"""
+
+
+def require_boto3(fail: Callable[..., Any]) -> None:
+    if not HAS_BOTO3:
+        fail(msg="boto3 and botocore are required: pip install -r requirements.txt")
+
+
+class AwsClient:
+    """A boto3 client whose every call is retried with backoff and raises ``AwsError``."""
+
+    def __init__(self, client: Any, retries: int = 6, base_delay: float = 0.5, max_delay: float = 20.0):
+        self.client = client
+        self.retries = retries
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+
+    def call(self, operation: str, *, retry_codes: frozenset[str] = frozenset(), **params: Any) -> Any:
+        """Call ``operation`` (snake_case boto3 name); retry what is transient."""
+        method = getattr(self.client, operation)
+        attempt = 0
+        while True:
+            try:
+                return method(**params)
+            except botocore.exceptions.ClientError as exc:
+                err = exc.response.get("Error", {})
+                code = str(err.get("Code", "Unknown"))
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                retryable = code in RETRYABLE_CODES or code in retry_codes or (status or 0) >= 500
+                if not retryable or attempt >= self.retries:
+                    raise AwsError(operation, code, str(err.get("Message", exc)), status) from exc
+            except (
+                botocore.exceptions.EndpointConnectionError,
+                botocore.exceptions.ConnectionClosedError,
+                botocore.exceptions.ReadTimeoutError,
+            ) as exc:
+                if attempt >= self.retries:
+                    raise AwsError(operation, "ConnectionError", str(exc)) from exc
+            except botocore.exceptions.ParamValidationError as exc:
+                raise AwsError(operation, "ParamValidation", str(exc)) from exc
+            except botocore.exceptions.BotoCoreError as exc:
+                raise AwsError(operation, type(exc).__name__, str(exc)) from exc
+            time.sleep(backoff_delay(attempt, self.base_delay, self.max_delay))
+            attempt += 1
+
+    def paginate(self, operation: str, result_key: str, **params: Any) -> list[Any]:
+        """All items of a paginated ``operation`` under ``result_key``."""
+        items: list[Any] = []
+        for page in self.pages(operation, **params):
+            items.extend(page.get(result_key, []))
+        return items
+
+    def pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator(operation)
+        iterator = iter(paginator.paginate(**params))
+        attempt = 0
+        while True:
+            try:
+                page = next(iterator)
+            except StopIteration:
+                return
+            except botocore.exceptions.ClientError as exc:
+                err = exc.response.get("Error", {})
+                code = str(err.get("Code", "Unknown"))
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if (code in RETRYABLE_CODES or (status or 0) >= 500) and attempt < self.retries:
+                    time.sleep(backoff_delay(attempt, self.base_delay, self.max_delay))
+                    attempt += 1
+                    iterator = iter(paginator.paginate(**params))
+                    continue
+                raise AwsError(operation, code, str(err.get("Message", exc)), status) from exc
+            yield page
+
+    def wait_until(
+        self,
+        describe: Callable[[], Any],
+        done: Callable[[Any], bool],
+        timeout: float,
+        what: str,
+        interval: float = 2.0,
+    ) -> Any:
+        """Poll ``describe`` until ``done(result)``; raise ``AwsError`` naming ``what`` on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = describe()
+            if done(result):
+                return result
+            if time.monotonic() >= deadline:
+                raise AwsError("wait", "Timeout", f"gave up after {timeout:.0f}s waiting for {what}")
+            time.sleep(interval)
+
+
+def backoff_delay(attempt: int, base: float = 0.5, cap: float = 20.0) -> float:
+    """Full-jitter exponential backoff (the AWS architecture blog's recommendation)."""
+    return random.uniform(0, min(cap, base * (2**attempt)))  # noqa: S311 - jitter, not crypto
+
+
+def connect(
+    service: str, region: str | None = None, endpoint_url: str | None = None, retries: int = 6
+) -> AwsClient:
+    """An ``AwsClient`` for ``service``; region and endpoint fall back to the environment."""
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    # botocore's own retries are off: AwsClient retries, so attempts are counted once.
+    config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=10)
+    kwargs: dict[str, Any] = {"region_name": region, "config": config}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
+    return AwsClient(boto3.session.Session().client(service, **kwargs), retries=retries)
+
+
+def connect_from_params(service: str, params: Mapping[str, Any]) -> AwsClient:
+    return connect(service, params.get("region"), params.get("endpoint_url"), params.get("retries", 6))
+
+
+def fail_with(fail_json: Callable[..., Any], err: AwsError, **result: Any) -> None:
+    """Report an ``AwsError`` through the module's ``fail_json``, code and message intact."""
+    fail_json(
+        msg=f"{err.operation} failed: {err.code}: {err.message}",
+        error={"code": err.code, "message": err.message, "operation": err.operation},
+        **result,
+    )
+
+
+# --- comparison helpers shared by every module's pure "what differs" function ----------
+
+
+def tags_to_dict(
+    tags: list[Mapping[str, str]] | None, key: str = "Key", value: str = "Value"
+) -> dict[str, str]:
+    """AWS tag lists (``[{"Key": k, "Value": v}]``) as a plain dict."""
+    return {t[key]: t[value] for t in tags or []}
+
+
+def dict_to_tags(
+    tags: Mapping[str, str] | None, key: str = "Key", value: str = "Value"
+) -> list[dict[str, str]]:
+    return [{key: k, value: str(v)} for k, v in sorted((tags or {}).items())]
+
+
+def tag_changes(
+    current: Mapping[str, str], desired: Mapping[str, str], purge: bool
+) -> tuple[dict[str, str], list[str]]:
+    """(tags to set, tag keys to remove) to go from ``current`` to ``desired``."""
+    to_set = {k: str(v) for k, v in desired.items() if current.get(k) != str(v)}
+    to_remove = sorted(k for k in current if k not in desired and not k.startswith("aws:")) if purge else []
+    return to_set, to_remove
+
+
+def canonical_json(value: Any) -> str:
+    """A policy document as one canonical string: key order and whitespace do not matter."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else {}
+    return json.dumps(normalize(value), sort_keys=True, separators=(",", ":"))
+
+
+def normalize(value: Any) -> Any:
+    """Numbers and booleans as AWS returns them in string-typed attributes; single-item lists of
+    policy statements' principals and actions compared as sets."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, Mapping):
+        return {k: normalize(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [normalize(v) for v in value]
+        if all(isinstance(i, str) for i in items):
+            return sorted(set(items)) if len(items) != 1 else items[0]
+        return items
+    return value

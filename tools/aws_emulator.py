@@ -1,0 +1,139 @@
+"""The local AWS endpoint: moto server on loopback, with its state kept across restarts.
+
+moto keeps state in memory. To survive a restart of the stack we record every request
+that changes state (moto's recorder, filtered here so reads, polls and sign-ins are not
+replayed) and, on start, replay the recording into a private port before opening the real
+one, so no client ever sees a half-restored emulator.
+
+    python tools/aws_emulator.py --port 4566 [--recording FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+import urllib.request
+from urllib.parse import parse_qs
+
+# Reads are never replayed: they change nothing, and a replayed long poll would block.
+READ_ACTION_PREFIXES = ("Describe", "List", "Get", "Receive", "Head", "Check", "Lookup", "Discover")
+READ_ACTIONS = frozenset({"InitiateAuth", "RespondToAuthChallenge", "AdminInitiateAuth", "GlobalSignOut"})
+
+
+def action_of(method: str, headers: dict[str, str], body: bytes, query: str) -> str | None:
+    """The API action of a request, or None for REST calls (S3) that carry none."""
+    target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    for source in (query, body.decode("utf-8", "replace") if body else ""):
+        action = parse_qs(source).get("Action")
+        if action:
+            return action[0]
+    return None
+
+
+def is_read(method: str, headers: dict[str, str], body: bytes, query: str) -> bool:
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return True
+    action = action_of(method, headers, body, query)
+    return bool(action) and (action.startswith(READ_ACTION_PREFIXES) or action in READ_ACTIONS)
+
+
+def install_filter() -> None:
+    from moto.moto_api._internal.recorder.models import Recorder
+
+    original = Recorder._record_request
+
+    def record_writes(self, request, body=None):  # type: ignore[no-untyped-def]
+        if not self._user_enabled:
+            return
+        raw = body
+        if raw is None:
+            length = int(request.headers.get("Content-Length") or 0)
+            raw = request.environ["wsgi.input"].read(length) if length else b""
+            request.environ["wsgi.input"] = io.BytesIO(raw)
+        query = request.environ.get("QUERY_STRING", "")
+        if is_read(request.method, dict(request.headers), raw or b"", query):
+            return
+        original(self, request, raw if body is not None else None)
+
+    Recorder._record_request = record_writes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def replay(recording: str) -> int:
+    """Replay ``recording`` into this process's backends through a private port."""
+    from moto.moto_api import recorder
+    from moto.server import ThreadedMotoServer
+
+    with open(recording) as fh:
+        entries = sum(1 for line in fh if line.strip())
+    if not entries:
+        return 0
+    port = free_port()
+    server = ThreadedMotoServer("127.0.0.1", port, verbose=False)
+    server.start()
+    try:
+        recorder.replay_recording(target_host=f"http://127.0.0.1:{port}")
+    finally:
+        server.stop()
+    return entries
+
+
+def wait_ready(port: int, timeout: float = 30.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--recording", help="keep state in this file across restarts")
+    args = parser.parse_args(argv)
+
+    if args.recording:
+        os.environ["MOTO_RECORDER_FILEPATH"] = args.recording
+        os.environ["MOTO_ENABLE_RECORDING"] = "1"
+        open(args.recording, "a").close()
+    from moto.moto_api import recorder
+    from moto.server import ThreadedMotoServer
+
+    if args.recording:
+        install_filter()
+        restored = replay(args.recording)
+        recorder.start_recording()
+        print(json.dumps({"event": "restored", "requests": restored}), flush=True)
+
+    server = ThreadedMotoServer(args.host, args.port, verbose=False)
+    server.start()
+    print(json.dumps({"event": "listening", "host": args.host, "port": args.port}), flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

