@@ -66,26 +66,6 @@ def aws_argument_spec() -> dict[str, Any]:
     }
 
 
-AWS_DOC_FRAGMENT = """
-  region:
-    description:
-      - The AWS region. Defaults to C(AWS_REGION) or C(AWS_DEFAULT_REGION) from the environment.
-    type: str
-    aliases: [aws_region]
-  endpoint_url:
-    description:
-      - The AWS endpoint URL. Defaults to C(AWS_ENDPOINT_URL) from the environment, which is how
-        the local inventory points every module at the emulator.
-    type: str
-    aliases: [aws_endpoint_url]
-  retries:
-    description:
-      - How many times a throttled or failed call is retried, with exponential backoff.
-    type: int
-    default: 6
-"""
-
-
 def require_boto3(fail: Callable[..., Any]) -> None:
     if not HAS_BOTO3:
         fail(msg="boto3 and botocore are required: pip install -r requirements.txt")

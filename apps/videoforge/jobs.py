@@ -1,0 +1,95 @@
+"""The job message gallery sends and the processor consumes (the design document's format).
+
+{"jobId": "uuid", "videoId": "uuid", "s3Key": "uploads/<userId>/<videoId>/source",
+ "userId": "...", "qualities": ["1080p", "720p", "480p", "360p"],
+ "timestamp": "2025-10-23T05:00:00Z"}
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+LADDER = ("1080p", "720p", "480p", "360p")
+
+
+class InvalidJob(ValueError):
+    """A message that is not a VideoForge job: it can never succeed, whatever the retries."""
+
+
+@dataclass(frozen=True)
+class Job:
+    job_id: str
+    video_id: str
+    s3_key: str
+    user_id: str
+    qualities: tuple[str, ...]
+    timestamp: str
+
+    @classmethod
+    def new(cls, video_id: str, user_id: str, qualities: tuple[str, ...] = LADDER) -> Job:
+        return cls(
+            job_id=str(uuid.uuid4()),
+            video_id=video_id,
+            s3_key=source_key(user_id, video_id),
+            user_id=user_id,
+            qualities=tuple(qualities),
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "jobId": self.job_id,
+                "videoId": self.video_id,
+                "s3Key": self.s3_key,
+                "userId": self.user_id,
+                "qualities": list(self.qualities),
+                "timestamp": self.timestamp,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, body: str) -> Job:
+        try:
+            data = json.loads(body)
+            job = cls(
+                job_id=str(data["jobId"]),
+                video_id=str(data["videoId"]),
+                s3_key=str(data["s3Key"]),
+                user_id=str(data["userId"]),
+                qualities=tuple(str(q) for q in data["qualities"]),
+                timestamp=str(data["timestamp"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidJob(f"not a job message: {exc}") from exc
+        unknown = [q for q in job.qualities if q not in LADDER]
+        if unknown:
+            raise InvalidJob(f"unknown qualities {unknown}")
+        if job.s3_key != source_key(job.user_id, job.video_id):
+            raise InvalidJob("s3Key does not belong to the video")
+        return job
+
+
+# S3 keys are built here and only here, never taken from a client.
+def source_key(user_id: str, video_id: str) -> str:
+    return f"uploads/{user_id}/{video_id}/source"
+
+
+def hls_prefix(video_id: str) -> str:
+    return f"hls/{video_id}/"
+
+
+def master_playlist_key(video_id: str) -> str:
+    return f"hls/{video_id}/master.m3u8"
+
+
+def rendition_prefix(video_id: str, rendition: str) -> str:
+    return f"hls/{video_id}/{rendition}/"
+
+
+def thumbnail_prefix(video_id: str) -> str:
+    return f"thumbnails/{video_id}/"
