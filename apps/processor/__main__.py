@@ -1,0 +1,5 @@
+import sys
+
+from processor.worker import main
+
+sys.exit(main())

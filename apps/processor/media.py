@@ -1,0 +1,390 @@
+"""The pure parts of the transcode: probe parsing, ladder selection, FFmpeg arguments,
+progress parsing and playlist rewriting. No I/O here, so all of it is unit tested.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from processor.config import Rung
+
+# ---------------------------------------------------------------- probe
+
+
+class UnreadableMedia(Exception):
+    """The source is not a video FFmpeg can read: retrying cannot help (a permanent failure)."""
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration: float  # seconds
+    width: int  # coded size, before rotation
+    height: int
+    fps: float
+    rotation: int  # degrees, from the display matrix
+    has_audio: bool
+    video_codec: str = ""
+
+    @property
+    def display_width(self) -> int:
+        return self.height if self.rotation % 180 else self.width
+
+    @property
+    def display_height(self) -> int:
+        return self.width if self.rotation % 180 else self.height
+
+    @property
+    def short_side(self) -> int:
+        return min(self.width, self.height)
+
+
+_DURATION = re.compile(r"^\s*Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)", re.M)
+_STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?:\s*(Video|Audio):\s*(.*)$", re.M)
+_SIZE = re.compile(r"(?:^|[\s,])(\d{2,5})x(\d{2,5})(?=[\s,\[]|$)")
+_FPS = re.compile(r"([\d.]+)(k?) (?:fps|tbr)")
+_ROTATION = re.compile(r"(?:display ?matrix): rotation of (-?[\d.]+) degrees", re.I)
+_ERROR_HINT = re.compile(
+    r"(Invalid data found when processing input|moov atom not found|"
+    r"could not find codec parameters|Error opening input[^\n]*)",
+    re.I,
+)
+
+
+def parse_clock(text: str) -> float:
+    """'01:02:03.5' -> 3723.5"""
+    hours, minutes, seconds = text.strip().split(":")
+    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def unreadable_reason(stderr: str) -> str:
+    """A short, human reason from FFmpeg's stderr for a file it cannot read."""
+    match = _ERROR_HINT.search(stderr)
+    detail = match.group(1) if match else (stderr.strip().splitlines() or ["no output"])[-1]
+    return f"The uploaded file is not a readable video ({detail.strip()})."
+
+
+def parse_probe(stderr: str) -> Probe:
+    """Facts about the input from `ffmpeg -hide_banner -i FILE` (the wheel has no ffprobe).
+
+    Raises UnreadableMedia when FFmpeg found no video stream. The duration may come back 0
+    (some containers do not declare it): the caller then measures it with a decode pass.
+    """
+    if "Input #0" not in stderr:
+        raise UnreadableMedia(unreadable_reason(stderr))
+    video = None
+    has_audio = False
+    for kind, rest in _STREAM.findall(stderr):
+        if kind == "Video" and video is None and "attached pic" not in rest:
+            video = rest
+        elif kind == "Audio":
+            has_audio = True
+    if video is None:
+        raise UnreadableMedia("The uploaded file has no video stream.")
+    size = _SIZE.search(video)
+    if not size:
+        raise UnreadableMedia("The uploaded file's video stream has no picture size.")
+    width, height = int(size.group(1)), int(size.group(2))
+    if width <= 0 or height <= 0:
+        raise UnreadableMedia("The uploaded file's video stream has no picture size.")
+    fps = 0.0
+    fps_match = _FPS.search(video)
+    if fps_match:
+        fps = float(fps_match.group(1)) * (1000 if fps_match.group(2) else 1)
+    # The rotation belongs to the first video stream's side data: between it and the next stream.
+    after_video = stderr[stderr.find(video) :]
+    next_stream = after_video.find("Stream #", 1)
+    rotation_match = _ROTATION.search(after_video if next_stream < 0 else after_video[:next_stream])
+    rotation = round(float(rotation_match.group(1))) % 360 if rotation_match else 0
+    duration_match = _DURATION.search(stderr)
+    duration = 0.0
+    if duration_match:
+        h, m, s = duration_match.groups()
+        duration = int(h) * 3600 + int(m) * 60 + float(s)
+    codec = video.split(None, 1)[0].rstrip(",") if video else ""
+    return Probe(duration, width, height, fps, rotation, has_audio, codec)
+
+
+_TIME = re.compile(r"time=\s*(\d+:\d{2}:\d{2}(?:\.\d+)?)")
+
+
+def parse_decoded_duration(stderr: str) -> float:
+    """The last `time=` of a decode pass: the duration when the container declares none."""
+    times = _TIME.findall(stderr)
+    return parse_clock(times[-1]) if times else 0.0
+
+
+# ---------------------------------------------------------------- ladder
+
+
+@dataclass(frozen=True)
+class Rendition:
+    name: str
+    width: int
+    height: int
+    video_bitrate: int  # bits/s
+    max_rate: int
+    audio_bitrate: int
+    level: str  # H.264 level, e.g. "4.0"
+
+    @property
+    def codecs(self) -> str:
+        return codecs_string(self.level, audio=self.audio_bitrate > 0)
+
+    def estimated_bandwidth(self) -> int:
+        """Peak bits/s before any segment exists: the VBV max rate, audio, ~8% MPEG-TS overhead."""
+        return int((self.max_rate + self.audio_bitrate) * 1.08)
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+# (level, max macroblocks/s, max frame size in macroblocks, max High-profile bitrate kbit/s)
+H264_LEVELS = (
+    ("3.0", 40_500, 1_620, 12_500),
+    ("3.1", 108_000, 3_600, 17_500),
+    ("3.2", 216_000, 5_120, 25_000),
+    ("4.0", 245_760, 8_192, 25_000),
+    ("4.1", 245_760, 8_192, 62_500),
+    ("4.2", 522_240, 8_704, 62_500),
+    ("5.0", 589_824, 22_080, 168_750),
+    ("5.1", 983_040, 36_864, 300_000),
+    ("5.2", 2_073_600, 36_864, 300_000),
+)
+
+
+def h264_level(width: int, height: int, fps: float, max_rate: int) -> str:
+    """The lowest H.264 level that fits the picture, frame rate and peak bitrate."""
+    frame_mbs = math.ceil(width / 16) * math.ceil(height / 16)
+    mbps = frame_mbs * (fps if fps > 0 else 30)
+    for level, max_mbps, max_fs, max_kbps in H264_LEVELS:
+        if frame_mbs <= max_fs and mbps <= max_mbps and max_rate <= max_kbps * 1000:
+            return level
+    return H264_LEVELS[-1][0]
+
+
+def codecs_string(level: str, audio: bool) -> str:
+    """RFC 6381 CODECS: H.264 High profile (0x64, no constraint flags) at the level, AAC-LC."""
+    major, minor = level.split(".")
+    video = f"avc1.6400{int(major) * 10 + int(minor):02x}"
+    return f"{video},mp4a.40.2" if audio else video
+
+
+def select_ladder(probe: Probe, ladder: Sequence[Rung], qualities: Iterable[str]) -> list[Rendition]:
+    """The rungs to encode: those the job asks for, never above the source.
+
+    The rung's height is the short side of the picture, so a 1080x1920 portrait clip gets
+    a 1080p rendition at 1080x1920, not a 1920-wide upscale. A source smaller than the
+    lowest rung still gets that rung, at the source's own size (never upscaled).
+    """
+    wanted = [r for r in ladder if r.name in set(qualities)]
+    if not wanted:
+        return []
+    width, height = probe.display_width, probe.display_height
+    short = min(width, height)
+    fitting = [r for r in wanted if r.height <= short] or [min(wanted, key=lambda r: r.height)]
+    renditions = []
+    for rung in sorted(fitting, key=lambda r: r.height, reverse=True):
+        target = min(rung.height, short)
+        if width >= height:  # landscape (or square): the rung is the height
+            out_h, out_w = _even(target), _even(target * width / height)
+        else:  # portrait: the rung is the width
+            out_w, out_h = _even(target), _even(target * height / width)
+        max_rate = Rung.bits(rung.max_rate)
+        audio = Rung.bits(rung.audio_bitrate) if probe.has_audio else 0
+        renditions.append(
+            Rendition(
+                name=rung.name,
+                width=out_w,
+                height=out_h,
+                video_bitrate=Rung.bits(rung.video_bitrate),
+                max_rate=max_rate,
+                audio_bitrate=audio,
+                level=h264_level(out_w, out_h, probe.fps, max_rate),
+            )
+        )
+    return renditions
+
+
+# ---------------------------------------------------------------- FFmpeg arguments
+
+
+def ladder_args(
+    ffmpeg: str,
+    source: str,
+    out_dir: str,
+    renditions: Sequence[Rendition],
+    has_audio: bool,
+    segment_seconds: int,
+    preset: str = "veryfast",
+) -> list[str]:
+    """One FFmpeg run for the whole ladder: decode once, split, scale per rendition,
+    encode each, and mux all of them as HLS with -var_stream_map.
+
+    Segments are keyframe aligned across renditions (a forced keyframe every segment,
+    no scene-cut keyframes), so players can switch at any segment boundary. The playlists
+    are EVENT playlists while encoding (FFmpeg adds ENDLIST at the end) so people can
+    watch while it works; progress goes to stdout as key=value lines.
+    """
+    n = len(renditions)
+    labels = "".join(f"[s{i}]" for i in range(n))
+    graph = [f"[0:v:0]split={n}{labels}" if n > 1 else "[0:v:0]null[s0]"]
+    for i, r in enumerate(renditions):
+        graph.append(f"[s{i}]scale={r.width}:{r.height}:flags=bicubic,setsar=1,format=yuv420p[v{i}]")
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats"]
+    args += ["-progress", "pipe:1", "-i", source, "-filter_complex", ";".join(graph)]
+    for i in range(n):
+        args += ["-map", f"[v{i}]"]
+        if has_audio:
+            args += ["-map", "0:a:0"]
+    args += [
+        "-c:v", "libx264", "-preset", preset, "-profile:v", "high",
+        "-sc_threshold", "0", "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})",
+    ]  # fmt: skip
+    for i, r in enumerate(renditions):
+        args += [
+            f"-b:v:{i}", str(r.video_bitrate), f"-maxrate:v:{i}", str(r.max_rate),
+            f"-bufsize:v:{i}", str(r.max_rate * 2), f"-level:v:{i}", r.level,
+        ]  # fmt: skip
+    if has_audio:
+        args += ["-c:a", "aac", "-ac", "2", "-ar", "48000"]
+        for i, r in enumerate(renditions):
+            args += [f"-b:a:{i}", str(r.audio_bitrate or 96_000)]
+    stream_map = " ".join(
+        f"v:{i},a:{i},name:{r.name}" if has_audio else f"v:{i},name:{r.name}"
+        for i, r in enumerate(renditions)
+    )
+    args += [
+        "-f", "hls", "-hls_time", str(segment_seconds), "-hls_playlist_type", "event",
+        "-hls_list_size", "0", "-hls_flags", "independent_segments+temp_file",
+        "-hls_segment_type", "mpegts", "-hls_segment_filename", f"{out_dir}/%v/seg_%05d.ts",
+        "-var_stream_map", stream_map, f"{out_dir}/%v/index.m3u8",
+    ]  # fmt: skip
+    return args
+
+
+def poster_time(duration: float) -> float:
+    """A frame a little into the video (an opening frame is often black)."""
+    return round(min(max(duration * 0.1, 0.0), 10.0), 3)
+
+
+def poster_args(ffmpeg: str, source: str, out_file: str, duration: float, max_height: int = 720) -> list[str]:
+    """One JPEG frame, at most max_height tall (short side for portrait), seeking on input."""
+    scale = f"scale='if(gte(iw,ih),-2,min({max_height},iw))':'if(gte(iw,ih),min({max_height},ih),-2)'"
+    return [
+        ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-ss", str(poster_time(duration)),
+        "-i", source, "-frames:v", "1", "-vf", scale, "-q:v", "3", "-update", "1", out_file,
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- progress
+
+
+def parse_progress(lines: Iterable[str]) -> tuple[float | None, bool]:
+    """From `-progress` key=value lines: (latest out time in seconds, whether FFmpeg ended)."""
+    out_time: float | None = None
+    ended = False
+    for line in lines:
+        key, _, value = line.strip().partition("=")
+        if key in ("out_time_us", "out_time_ms") and value.strip().lstrip("-").isdigit():
+            # out_time_ms is microseconds too (a historical misnomer in FFmpeg).
+            out_time = max(0.0, int(value) / 1_000_000)
+        elif key == "progress" and value.strip() == "end":
+            ended = True
+    return out_time, ended
+
+
+def progress_percent(out_time: float, duration: float) -> int:
+    """0..99 while encoding: 100 is only written when the video is ready."""
+    if duration <= 0:
+        return 0
+    return max(0, min(99, int(out_time * 100 / duration)))
+
+
+def should_write_progress(percent: int, last_percent: int, now: float, last_time: float) -> bool:
+    """Often enough for a progress bar, without flooding the database: a changed value,
+    and either ~2 s since the last write or a jump of 5 points."""
+    if percent <= last_percent:
+        return False
+    return now - last_time >= 2.0 or percent - last_percent >= 5
+
+
+# ---------------------------------------------------------------- playlists
+
+
+@dataclass(frozen=True)
+class MediaPlaylist:
+    segments: tuple[tuple[str, float], ...]  # (relative URI, duration)
+    ended: bool
+
+    @property
+    def peak_duration(self) -> float:
+        return max((d for _, d in self.segments), default=0.0)
+
+
+def parse_media_playlist(text: str) -> MediaPlaylist:
+    segments = []
+    duration = 0.0
+    ended = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#EXTINF:"):
+            duration = float(line[len("#EXTINF:") :].split(",", 1)[0])
+        elif line == "#EXT-X-ENDLIST":
+            ended = True
+        elif line and not line.startswith("#"):
+            segments.append((line, duration))
+            duration = 0.0
+    return MediaPlaylist(tuple(segments), ended)
+
+
+def finalize_playlist(text: str) -> str:
+    """The finished EVENT playlist as VOD: the type changes and ENDLIST is there."""
+    lines = [
+        "#EXT-X-PLAYLIST-TYPE:VOD" if ln.strip() == "#EXT-X-PLAYLIST-TYPE:EVENT" else ln
+        for ln in text.strip().splitlines()
+    ]
+    if not any(ln.strip().startswith("#EXT-X-PLAYLIST-TYPE") for ln in lines):
+        lines.insert(1, "#EXT-X-PLAYLIST-TYPE:VOD")
+    if lines[-1].strip() != "#EXT-X-ENDLIST":
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def measured_bandwidth(segments: Sequence[tuple[float, int]]) -> tuple[int, int]:
+    """(peak, average) bits/s from (duration, size in bytes) of each segment, as HLS defines
+    BANDWIDTH (the peak segment bitrate) and AVERAGE-BANDWIDTH."""
+    rates = [size * 8 / dur for dur, size in segments if dur > 0]
+    total_time = sum(dur for dur, _ in segments if dur > 0)
+    if not rates or total_time <= 0:
+        return 0, 0
+    average = sum(size for dur, size in segments if dur > 0) * 8 / total_time
+    return math.ceil(max(rates)), math.ceil(average)
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+    average_bandwidth: int | None
+    codecs: str
+    frame_rate: float | None = None
+
+
+def master_playlist(variants: Sequence[Variant]) -> str:
+    """The master playlist, highest variant first, with relative URIs <name>/index.m3u8."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for v in sorted(variants, key=lambda v: v.bandwidth, reverse=True):
+        attrs = [f"BANDWIDTH={v.bandwidth}"]
+        if v.average_bandwidth:
+            attrs.append(f"AVERAGE-BANDWIDTH={v.average_bandwidth}")
+        attrs += [f"RESOLUTION={v.width}x{v.height}", f'CODECS="{v.codecs}"']
+        if v.frame_rate:
+            attrs.append(f"FRAME-RATE={v.frame_rate:.3f}")
+        lines += [f"#EXT-X-STREAM-INF:{','.join(attrs)}", f"{v.name}/index.m3u8"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,195 @@
+"""The processor's SQL: plain, parameterized, on gallery_videos and media_assets (0001_initial.sql).
+
+Every function takes an autocommit psycopg connection; the ones that must be atomic open
+their own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import psycopg
+from psycopg.rows import dict_row
+
+
+@dataclass(frozen=True)
+class VideoState:
+    id: str
+    status: str
+    attempts: int
+    job_id: str | None
+
+
+@dataclass(frozen=True)
+class Asset:
+    kind: str  # 'master' | 'rendition' | 'poster'
+    name: str
+    s3_key: str
+    width: int | None = None
+    height: int | None = None
+    bandwidth: int | None = None
+    codecs: str | None = None
+    segment_count: int | None = None
+    complete: bool = False
+
+
+def connect(conninfo: str) -> psycopg.Connection:
+    return psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+
+
+def get_video(conn: psycopg.Connection, video_id: str) -> VideoState | None:
+    row = conn.execute(
+        "SELECT id::text, status, attempts, job_id::text FROM gallery_videos WHERE id = %s", (video_id,)
+    ).fetchone()
+    return VideoState(*row) if row else None
+
+
+def is_finished(conn: psycopg.Connection, video_id: str) -> bool:
+    """Ready, with a master playlist and every rendition complete: a redelivery has nothing to do."""
+    row = conn.execute(
+        """
+        SELECT v.status = 'ready'
+           AND bool_or(a.kind = 'master')
+           AND count(*) FILTER (WHERE a.kind = 'rendition') > 0
+           AND bool_and(a.complete OR a.kind <> 'rendition')
+          FROM gallery_videos v JOIN media_assets a ON a.video_id = v.id
+         WHERE v.id = %s
+         GROUP BY v.status
+        """,
+        (video_id,),
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def start_processing(conn: psycopg.Connection, video_id: str, job_id: str) -> bool:
+    row = conn.execute(
+        """
+        UPDATE gallery_videos
+           SET status = 'processing', started_at = now(), attempts = attempts + 1, progress = 0,
+               error = NULL, ready_at = NULL, updated_at = now(), job_id = COALESCE(job_id, %s::uuid)
+         WHERE id = %s AND status <> 'uploading'
+        RETURNING id
+        """,
+        (job_id, video_id),
+    ).fetchone()
+    return row is not None
+
+
+def set_source_facts(conn: psycopg.Connection, video_id: str, duration: float, width: int, height: int,
+                     frame_rate: float, has_audio: bool) -> None:  # fmt: skip
+    conn.execute(
+        """
+        UPDATE gallery_videos
+           SET duration_seconds = %s, width = %s, height = %s, frame_rate = %s, has_audio = %s,
+               updated_at = now()
+         WHERE id = %s
+        """,
+        (duration, width, height, frame_rate or None, has_audio, video_id),
+    )
+
+
+def set_progress(conn: psycopg.Connection, video_id: str, percent: int) -> None:
+    conn.execute(
+        "UPDATE gallery_videos SET progress = %s, updated_at = now() WHERE id = %s AND status = 'processing'",
+        (max(0, min(99, percent)), video_id),
+    )
+
+
+_UPSERT = """
+    INSERT INTO media_assets (video_id, kind, name, s3_key, width, height, bandwidth, codecs,
+                              segment_count, complete)
+    VALUES (%(video_id)s, %(kind)s, %(name)s, %(s3_key)s, %(width)s, %(height)s, %(bandwidth)s,
+            %(codecs)s, %(segment_count)s, %(complete)s)
+    ON CONFLICT (video_id, kind, name) DO UPDATE
+       SET s3_key = EXCLUDED.s3_key, width = EXCLUDED.width, height = EXCLUDED.height,
+           bandwidth = EXCLUDED.bandwidth, codecs = EXCLUDED.codecs,
+           segment_count = EXCLUDED.segment_count, complete = EXCLUDED.complete
+"""
+
+
+def _asset_params(video_id: str, asset: Asset) -> dict:
+    return {"video_id": video_id, **vars(asset)}
+
+
+def upsert_asset(conn: psycopg.Connection, video_id: str, asset: Asset) -> None:
+    """Idempotent on (video_id, kind, name): a redelivered job updates the same rows."""
+    conn.execute(_UPSERT, _asset_params(video_id, asset))
+
+
+def mark_ready(conn: psycopg.Connection, video_id: str, assets: Sequence[Asset]) -> bool:
+    """In one transaction: the final asset set (rows of an earlier attempt that are not in
+    it are removed, so there is exactly one set) and the video ready at 100%."""
+    with conn.transaction():
+        for asset in assets:
+            conn.execute(_UPSERT, _asset_params(video_id, asset))
+        keep = [(a.kind, a.name) for a in assets]
+        _delete_others(conn, video_id, keep)
+        row = conn.execute(
+            """
+            UPDATE gallery_videos
+               SET status = 'ready', progress = 100, error = NULL, ready_at = now(), updated_at = now()
+             WHERE id = %s AND status = 'processing'
+            RETURNING id
+            """,
+            (video_id,),
+        ).fetchone()
+    return row is not None
+
+
+def _delete_others(conn: psycopg.Connection, video_id: str, keep: Sequence[tuple[str, str]]) -> None:
+    kinds = [k for k, _ in keep]
+    names = [n for _, n in keep]
+    conn.execute(
+        """
+        DELETE FROM media_assets a
+         WHERE a.video_id = %s
+           AND NOT EXISTS (SELECT 1 FROM unnest(%s::text[], %s::text[]) AS k(kind, name)
+                            WHERE k.kind = a.kind AND k.name = a.name)
+        """,
+        (video_id, kinds, names),
+    )
+
+
+def mark_failed(conn: psycopg.Connection, video_id: str, error: str) -> None:
+    conn.execute(
+        """
+        UPDATE gallery_videos SET status = 'failed', error = %s, updated_at = now()
+         WHERE id = %s AND status IN ('queued', 'processing')
+        """,
+        (error[:2000], video_id),
+    )
+
+
+def back_to_queue(conn: psycopg.Connection, video_id: str, error: str | None = None) -> None:
+    """The job will run again (SQS redelivery or another worker): the video waits in the queue."""
+    conn.execute(
+        """
+        UPDATE gallery_videos SET status = 'queued', progress = 0, error = %s, updated_at = now()
+         WHERE id = %s AND status = 'processing'
+        """,
+        (error[:2000] if error else None, video_id),
+    )
+
+
+def requeue_failed(conn: psycopg.Connection, video_id: str) -> bool:
+    """Redrive: a failed video goes back to the queue (its message is sent again)."""
+    row = conn.execute(
+        """
+        UPDATE gallery_videos
+           SET status = 'queued', progress = 0, error = NULL, queued_at = now(), updated_at = now()
+         WHERE id = %s AND status IN ('failed', 'processing')
+        RETURNING id
+        """,
+        (video_id,),
+    ).fetchone()
+    return row is not None
+
+
+def assets(conn: psycopg.Connection, video_id: str) -> list[dict]:
+    cur = conn.cursor(row_factory=dict_row)
+    return cur.execute(
+        "SELECT kind, name, s3_key, width, height, bandwidth, codecs, segment_count, complete "
+        "FROM media_assets WHERE video_id = %s ORDER BY kind, name",
+        (video_id,),
+    ).fetchall()
