@@ -1,37 +1,56 @@
 """Versioned schema migrations: apply apps/videoforge/migrations/NNNN_*.sql in order, once each.
 
-    python -m videoforge.migrate      (database settings from the environment)
+    python -m videoforge.migrate [--check] [--create-database]   (settings from the environment)
 
 Each file runs in its own transaction with its version row; a transaction-level advisory
-lock keeps two deployers from migrating at once. Prints what it applied, and exits 0
-having changed nothing when the schema is current (the playbook reads that).
+lock keeps two deployers from migrating at once. Prints one JSON line, {"changed", "applied"}
+(or, with --check, what would be applied), which the playbook reads to report `changed`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LOCK_ID = 0x5646_4D49  # "VFMI"
 
 
+def applied_versions(conn: psycopg.Connection) -> set[str]:
+    exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return set()
+    return {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+
+
 def pending(conn: psycopg.Connection) -> list[Path]:
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-    )
-    applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied = applied_versions(conn)
     return [p for p in sorted(MIGRATIONS.glob("*.sql")) if p.stem not in applied]
+
+
+def database_exists(conninfo: str, name: str) -> bool:
+    with psycopg.connect(conninfo, dbname="postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+
+
+def create_database(conninfo: str, name: str) -> None:
+    with psycopg.connect(conninfo, dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def migrate(conninfo: str) -> list[str]:
     """Apply what is pending; return the versions applied."""
     done: list[str] = []
     with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations "
+            "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         for path in pending(conn):
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_ID,))
@@ -44,11 +63,35 @@ def migrate(conninfo: str) -> list[str]:
     return done
 
 
-def main() -> int:
+def plan(conninfo: str, dbname: str) -> dict:
+    """What a run would do, without doing it."""
+    if not database_exists(conninfo, dbname):
+        return {"create_database": True, "applied": [p.stem for p in sorted(MIGRATIONS.glob("*.sql"))]}
+    with psycopg.connect(conninfo) as conn:
+        return {"create_database": False, "applied": [p.stem for p in pending(conn)]}
+
+
+def main(argv: list[str] | None = None) -> int:
     from videoforge.settings import Settings
 
-    applied = migrate(Settings.from_env().db_conninfo)
-    print(json.dumps({"changed": bool(applied), "applied": applied}))
+    parser = argparse.ArgumentParser(description="Apply VideoForge's schema migrations")
+    parser.add_argument("--check", action="store_true", help="report what would change, change nothing")
+    parser.add_argument("--create-database", action="store_true", help="create DB_NAME when missing")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    conninfo = settings.db_conninfo
+
+    if args.check:
+        result = plan(conninfo, settings.db_name)
+        result["changed"] = bool(result["applied"]) or result["create_database"]
+        print(json.dumps(result))
+        return 0
+    created = False
+    if args.create_database and not database_exists(conninfo, settings.db_name):
+        create_database(conninfo, settings.db_name)
+        created = True
+    applied = migrate(conninfo)
+    print(json.dumps({"changed": created or bool(applied), "create_database": created, "applied": applied}))
     return 0
 
 
