@@ -54,10 +54,11 @@ pytest: $(STAMP) client browser
 molecule: $(STAMP)
 	@$(PY) tools/molecule_all.py
 
-test: $(STAMP) client browser  ## The whole suite: lint, pytest, molecule
+# pytest runs last so its summary line closes the output.
+test: $(STAMP) client browser  ## The whole suite: lint, molecule, pytest
 	@$(MAKE) -s lint
-	@$(MAKE) -s pytest
 	@$(MAKE) -s molecule
+	@$(MAKE) -s pytest
 
 bench: $(STAMP) client  ## Benchmarks; results land in bench/results/
 	@$(PY) -m bench
