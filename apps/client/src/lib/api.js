@@ -1,0 +1,244 @@
+// The gallery API client and the signed-in session.
+//
+// Tokens: the access token lives only in memory; the refresh token is kept in
+// localStorage so a reload (or a new tab) can restore the session without a password.
+// Every request carries `Authorization: Bearer <accessToken>`; a 401 triggers one
+// refresh and one retry, never more.
+
+export const GALLERY = '/api/gallery';
+export const STREAM = '/api/stream';
+
+const REFRESH_KEY = 'videoforge.refreshToken';
+const EMAIL_KEY = 'videoforge.email';
+// Refresh a little before the access token expires so a URL built now still works.
+const EXPIRY_MARGIN_MS = 60_000;
+
+export class ApiError extends Error {
+  constructor(status, code, message, details) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** A human sentence for any error thrown by the API client or the uploader. */
+export function errorMessage(error) {
+  if (!error) return '';
+  if (error instanceof ApiError) return error.message || `Request failed (${error.code || error.status})`;
+  if (error.name === 'AbortError') return 'Cancelled.';
+  return error.message || String(error);
+}
+
+async function parseError(response) {
+  let code = `http_${response.status}`;
+  let message = response.statusText || `Request failed with HTTP ${response.status}`;
+  let details;
+  try {
+    const body = await response.json();
+    if (body && typeof body === 'object') {
+      code = body.code || code;
+      message = body.message || message;
+      details = body.details;
+    }
+  } catch {
+    // Not JSON (an edge or proxy error page): keep the status line.
+  }
+  return new ApiError(response.status, code, message, details);
+}
+
+/** Decodes a JWT payload without verifying it (display only: the server verifies). */
+export function jwtClaims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const padded = part + '='.repeat((4 - (part.length % 4)) % 4);
+    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return {};
+  }
+}
+
+export class Session {
+  constructor({ fetchImpl, storage, now } = {}) {
+    this.fetch = fetchImpl || ((...args) => globalThis.fetch(...args));
+    this.storage = storage || globalThis.localStorage;
+    this.now = now || (() => Date.now());
+    this.accessToken = null;
+    this.expiresAt = 0;
+    this.email = this.storage.getItem(EMAIL_KEY) || '';
+    this.refreshing = null;
+    this.listeners = new Set();
+  }
+
+  get refreshToken() {
+    return this.storage.getItem(REFRESH_KEY);
+  }
+
+  get signedIn() {
+    return Boolean(this.accessToken);
+  }
+
+  subscribe(listener) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit() {
+    for (const listener of this.listeners) listener(this);
+  }
+
+  async raw(method, path, { body, token, signal } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await this.fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+        credentials: 'same-origin',
+      });
+    } catch (error) {
+      if (error.name === 'AbortError') throw error;
+      throw new ApiError(0, 'network_error', 'Cannot reach VideoForge. Check your connection and try again.');
+    }
+    if (!response.ok) throw await parseError(response);
+    if (response.status === 204) return null;
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  setTokens({ accessToken, idToken, refreshToken, expiresIn }, email) {
+    this.accessToken = accessToken;
+    this.expiresAt = this.now() + (Number(expiresIn) || 3600) * 1000;
+    if (refreshToken) this.storage.setItem(REFRESH_KEY, refreshToken);
+    const claimed = idToken ? jwtClaims(idToken).email : undefined;
+    this.email = claimed || email || this.email;
+    if (this.email) this.storage.setItem(EMAIL_KEY, this.email);
+    this.emit();
+  }
+
+  signUp(email, password) {
+    return this.raw('POST', `${GALLERY}/auth/sign-up`, { body: { email, password } });
+  }
+
+  confirm(email, code) {
+    return this.raw('POST', `${GALLERY}/auth/confirm`, { body: { email, code } });
+  }
+
+  async signIn(email, password) {
+    const tokens = await this.raw('POST', `${GALLERY}/auth/sign-in`, { body: { email, password } });
+    this.setTokens(tokens, email);
+    return tokens;
+  }
+
+  signOut() {
+    this.accessToken = null;
+    this.expiresAt = 0;
+    this.storage.removeItem(REFRESH_KEY);
+    this.emit();
+  }
+
+  /** One refresh at a time: concurrent 401s share the same refresh call. */
+  refresh() {
+    if (!this.refreshing) {
+      const refreshToken = this.refreshToken;
+      this.refreshing = (async () => {
+        if (!refreshToken) throw new ApiError(401, 'unauthorized', 'Please sign in.');
+        try {
+          const tokens = await this.raw('POST', `${GALLERY}/auth/refresh`, { body: { refreshToken } });
+          this.setTokens(tokens);
+          return this.accessToken;
+        } catch (error) {
+          // A rejected refresh token ends the session; a network error does not.
+          if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+            this.signOut();
+            throw new ApiError(401, 'session_expired', 'Your session has expired. Please sign in again.');
+          }
+          throw error;
+        }
+      })().finally(() => {
+        this.refreshing = null;
+      });
+    }
+    return this.refreshing;
+  }
+
+  /** Restores a session from the stored refresh token (on page load). */
+  async restore() {
+    if (!this.refreshToken) return false;
+    try {
+      await this.refresh();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** An access token valid for at least another minute (for URLs such as ?token=). */
+  async freshToken() {
+    if (this.accessToken && this.expiresAt - this.now() > EXPIRY_MARGIN_MS) return this.accessToken;
+    return this.refresh();
+  }
+
+  /** An authenticated gallery call; on 401 refreshes once and retries once. */
+  async request(method, path, options = {}) {
+    const url = `${GALLERY}${path}`;
+    const token = this.accessToken || (await this.refresh());
+    try {
+      return await this.raw(method, url, { ...options, token });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+      const renewed = await this.refresh();
+      return this.raw(method, url, { ...options, token: renewed });
+    }
+  }
+
+  listVideos({ limit = 24, cursor } = {}, signal) {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (cursor) query.set('cursor', cursor);
+    return this.request('GET', `/videos?${query}`, { signal });
+  }
+
+  getVideo(id, signal) {
+    return this.request('GET', `/videos/${encodeURIComponent(id)}`, { signal });
+  }
+
+  updateVideo(id, changes) {
+    return this.request('PATCH', `/videos/${encodeURIComponent(id)}`, { body: changes });
+  }
+
+  deleteVideo(id) {
+    return this.request('DELETE', `/videos/${encodeURIComponent(id)}`);
+  }
+
+  retryVideo(id) {
+    return this.request('POST', `/videos/${encodeURIComponent(id)}/retry`);
+  }
+
+  generateUploadUrl(file, signal) {
+    return this.request('POST', '/generate-upload-url', { body: file, signal });
+  }
+
+  confirmUpload(body, signal) {
+    return this.request('POST', '/confirm-upload', { body, signal });
+  }
+}
+
+/** Adds ?token= to a same-origin streaming URL (players and <img> cannot send headers). */
+export function withToken(url, token) {
+  if (!url || !token) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+}
+
+export function playlistUrl(video) {
+  return video.playlistUrl || `${STREAM}/video/${encodeURIComponent(video.id)}/playlist`;
+}
+
+export function posterUrl(video) {
+  return video.posterUrl || `${STREAM}/video/${encodeURIComponent(video.id)}/poster`;
+}

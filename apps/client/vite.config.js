@@ -1,0 +1,27 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// `npm run dev` proxies the API to a running stack (VF_API_ORIGIN, default the local edge).
+const apiOrigin = process.env.VF_API_ORIGIN || 'https://127.0.0.1:8443';
+
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 1024,
+  },
+  server: {
+    host: '127.0.0.1',
+    proxy: {
+      '/api': { target: apiOrigin, changeOrigin: true, secure: false },
+    },
+  },
+  test: {
+    // Unit tests live with the other unit tests of the repository.
+    root: '../..',
+    include: ['tests/unit/client/**/*.test.js'],
+    environment: 'node',
+  },
+});

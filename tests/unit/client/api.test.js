@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, Session, withToken } from '../../../apps/client/src/lib/api.js';
+
+class MemoryStorage {
+  constructor() {
+    this.map = new Map();
+  }
+  getItem(key) {
+    return this.map.has(key) ? this.map.get(key) : null;
+  }
+  setItem(key, value) {
+    this.map.set(key, String(value));
+  }
+  removeItem(key) {
+    this.map.delete(key);
+  }
+}
+
+const json = (status, body) =>
+  new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json' },
+  });
+
+/** A scripted fetch: each call takes the next answer and is recorded. */
+function scriptedFetch(answers) {
+  const calls = [];
+  const fetchImpl = async (url, init) => {
+    calls.push({ url, init, body: init.body ? JSON.parse(init.body) : undefined });
+    const next = answers.shift();
+    if (!next) throw new Error(`unexpected request ${url}`);
+    return typeof next === 'function' ? next(url, init) : next;
+  };
+  return { fetchImpl, calls };
+}
+
+const tokens = (access) => ({ accessToken: access, idToken: 'x.e30.y', refreshToken: 'refresh-1', expiresIn: 3600 });
+
+describe('Session', () => {
+  it('signs in, keeps the refresh token in storage and sends the access token as a bearer', async () => {
+    const storage = new MemoryStorage();
+    const { fetchImpl, calls } = scriptedFetch([json(200, tokens('access-1')), json(200, { items: [], nextCursor: null })]);
+    const session = new Session({ fetchImpl, storage });
+    await session.signIn('a@example.com', 'pw');
+    expect(storage.getItem('videoforge.refreshToken')).toBe('refresh-1');
+    expect(JSON.stringify([...storage.map.values()])).not.toContain('access-1');
+    await session.listVideos({ limit: 5 });
+    expect(calls[1].url).toBe('/api/gallery/videos?limit=5');
+    expect(calls[1].init.headers.Authorization).toBe('Bearer access-1');
+  });
+
+  it('refreshes once on 401 and retries the request with the new token', async () => {
+    const storage = new MemoryStorage();
+    const { fetchImpl, calls } = scriptedFetch([
+      json(200, tokens('old')),
+      json(401, { code: 'unauthorized', message: 'expired' }),
+      json(200, { accessToken: 'new', idToken: 'x.e30.y', expiresIn: 3600 }),
+      json(200, { id: 'v1', title: 'T' }),
+    ]);
+    const session = new Session({ fetchImpl, storage });
+    await session.signIn('a@example.com', 'pw');
+    const video = await session.getVideo('v1');
+    expect(video.id).toBe('v1');
+    expect(calls[2].url).toBe('/api/gallery/auth/refresh');
+    expect(calls[2].body).toEqual({ refreshToken: 'refresh-1' });
+    expect(calls[3].init.headers.Authorization).toBe('Bearer new');
+  });
+
+  it('does not loop: a second 401 after the refresh is the error the caller sees', async () => {
+    const { fetchImpl, calls } = scriptedFetch([
+      json(200, tokens('old')),
+      json(401, { code: 'unauthorized', message: 'expired' }),
+      json(200, { accessToken: 'new', expiresIn: 3600 }),
+      json(401, { code: 'unauthorized', message: 'still no' }),
+    ]);
+    const session = new Session({ fetchImpl, storage: new MemoryStorage() });
+    await session.signIn('a@example.com', 'pw');
+    await expect(session.getVideo('v1')).rejects.toMatchObject({ status: 401, message: 'still no' });
+    expect(calls).toHaveLength(4);
+  });
+
+  it('ends the session when the refresh token is rejected', async () => {
+    const storage = new MemoryStorage();
+    const { fetchImpl } = scriptedFetch([
+      json(200, tokens('old')),
+      json(401, { code: 'unauthorized', message: 'expired' }),
+      json(400, { code: 'invalid_refresh_token', message: 'Refresh token is invalid' }),
+    ]);
+    const session = new Session({ fetchImpl, storage });
+    await session.signIn('a@example.com', 'pw');
+    await expect(session.getVideo('v1')).rejects.toMatchObject({ code: 'session_expired' });
+    expect(session.signedIn).toBe(false);
+    expect(storage.getItem('videoforge.refreshToken')).toBeNull();
+  });
+
+  it('shares one refresh between concurrent requests', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem('videoforge.refreshToken', 'r');
+    let refreshes = 0;
+    const fetchImpl = async (url) => {
+      if (url.endsWith('/auth/refresh')) {
+        refreshes += 1;
+        return json(200, { accessToken: 'a', expiresIn: 3600 });
+      }
+      return json(200, { items: [] });
+    };
+    const session = new Session({ fetchImpl, storage });
+    await Promise.all([session.listVideos(), session.listVideos(), session.listVideos()]);
+    expect(refreshes).toBe(1);
+  });
+
+  it('turns the API error body into the message shown to the user', async () => {
+    const { fetchImpl } = scriptedFetch([json(409, { code: 'user_exists', message: 'An account with this email already exists.' })]);
+    const session = new Session({ fetchImpl, storage: new MemoryStorage() });
+    const error = await session.signUp('a@example.com', 'pw').catch((e) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.code).toBe('user_exists');
+    expect(error.message).toBe('An account with this email already exists.');
+  });
+
+  it('keeps the status line when an error is not JSON', async () => {
+    const { fetchImpl } = scriptedFetch([new Response('<html>Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway' })]);
+    const session = new Session({ fetchImpl, storage: new MemoryStorage() });
+    await expect(session.signIn('a@example.com', 'pw')).rejects.toMatchObject({ status: 502, message: 'Bad Gateway' });
+  });
+
+  it('renews an access token that is about to expire before building a URL with it', async () => {
+    let clock = 0;
+    const { fetchImpl } = scriptedFetch([
+      json(200, { ...tokens('first'), expiresIn: 300 }),
+      json(200, { accessToken: 'second', expiresIn: 300 }),
+    ]);
+    const session = new Session({ fetchImpl, storage: new MemoryStorage(), now: () => clock });
+    await session.signIn('a@example.com', 'pw');
+    expect(await session.freshToken()).toBe('first');
+    clock = 250_000; // 50 s left: less than the safety margin
+    expect(await session.freshToken()).toBe('second');
+  });
+});
+
+describe('withToken', () => {
+  it('appends the token as a query parameter, escaped', () => {
+    expect(withToken('/api/stream/video/1/playlist', 'a.b+c')).toBe('/api/stream/video/1/playlist?token=a.b%2Bc');
+    expect(withToken('/p?x=1', 't')).toBe('/p?x=1&token=t');
+    expect(withToken('/p', null)).toBe('/p');
+  });
+});
