@@ -3,7 +3,8 @@
     python tools/molecule_all.py [ROLE ...]
 
 The emulator is reset between scenarios, so each starts from an empty account. The AWS_*
-environment points every module at it, exactly as the local inventory does.
+environment points every module at it, exactly as the local inventory does. A private
+PostgreSQL is there too (VF_TEST_PG_HOST / VF_TEST_PG_PORT) for the database role.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ def main(argv: list[str]) -> int:
         print("no molecule scenarios found")
         return 1
     failed: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="vf-molecule-") as tmp, services.aws_emulator(Path(tmp)) as aws:
+    with (
+        tempfile.TemporaryDirectory(prefix="vf-molecule-") as tmp,
+        services.aws_emulator(Path(tmp)) as aws,
+        services.postgres() as pg,
+    ):
         env = {
             **os.environ,
             **services.AWS_TEST_ENV,
@@ -45,6 +50,9 @@ def main(argv: list[str]) -> int:
             "ANSIBLE_HOME": str(ROOT / ".ansible"),
             "VF_REPO_ROOT": str(ROOT),
             "VF_STATE_DIR": str(Path(tmp) / "state"),
+            # A private PostgreSQL for the roles that need one (trust auth on loopback).
+            "VF_TEST_PG_HOST": pg.host,
+            "VF_TEST_PG_PORT": str(pg.port),
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
             "PY_COLORS": "0",
             "ANSIBLE_FORCE_COLOR": "0",
