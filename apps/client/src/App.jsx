@@ -7,23 +7,7 @@ import Notices from './components/Notices.jsx';
 import Player from './components/Player.jsx';
 import UploadPanel from './components/UploadPanel.jsx';
 import { useUploads } from './components/useUploads.js';
-
-// Hash routes work on any static host (no server-side fallback needed):
-// #/ (gallery) and #/watch/<videoId> (player).
-function parseRoute(hash) {
-  const match = /^#\/watch\/([^/?#]+)/.exec(hash);
-  return match ? { name: 'watch', id: decodeURIComponent(match[1]) } : { name: 'gallery' };
-}
-
-function useRoute() {
-  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
-  useEffect(() => {
-    const onChange = () => setRoute(parseRoute(window.location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
-}
+import { useRoute } from './lib/router.js';
 
 let nextNoticeId = 1;
 

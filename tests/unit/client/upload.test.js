@@ -37,13 +37,17 @@ function makeFile(size, name = 'holiday_clip.mp4') {
   return new File([new Uint8Array(size).map((_, i) => i % 251)], name, { type: 'video/mp4', lastModified: 1 });
 }
 
-function fakeGallery(upload) {
+function fakeGallery(upload, { s3Parts = () => [], resumable = true } = {}) {
   const confirmed = [];
   let created = 0;
   return {
     confirmed,
     get created() {
       return created;
+    },
+    async resumeUpload(videoId) {
+      if (!resumable) throw Object.assign(new Error('the video has no multipart upload in progress'), { status: 409 });
+      return { ...upload, parts: upload.parts.map((p) => ({ ...p, url: `${p.url}&fresh=1` })), uploadedParts: s3Parts(videoId) };
     },
     async generateUploadUrl(body) {
       created += 1;
@@ -134,15 +138,17 @@ describe('uploadVideo', () => {
     ]);
   });
 
-  it('resumes after a failure: finished parts are not sent again and no new upload is created', async () => {
-    const gallery = fakeGallery(multipart(4, 250));
+  it('resumes after a failure: parts S3 already has are not sent again and no new upload is created', async () => {
+    const inS3 = new Map();
+    const gallery = fakeGallery(multipart(4, 250), {
+      s3Parts: () => [...inS3].map(([partNumber, etag]) => ({ partNumber, etag, size: 250 })),
+    });
     const storage = new MemoryStorage();
     const file = makeFile(1000);
-    const sent = [];
     const failingPut = async (url) => {
       const n = Number(new URL(url).searchParams.get('partNumber'));
       if (n === 3) throw Object.assign(new Error('Upload failed: the upload link was refused.'), { retryable: false });
-      sent.push(n);
+      inS3.set(n, `"e${n}"`);
       return { status: 200, etag: `"e${n}"` };
     };
     await expect(
@@ -150,43 +156,49 @@ describe('uploadVideo', () => {
     ).rejects.toThrow('refused');
     expect(gallery.confirmed).toHaveLength(0);
     expect(pendingUploads(storage, NOW)).toHaveLength(1);
+    const before = new Set(inS3.keys());
+    expect(before.size).toBeGreaterThan(0);
 
     const resent = [];
     await uploadVideo({
       api: gallery,
       file,
-      title: 'T',
       storage,
-      now: () => NOW + 60_000,
+      now: () => NOW + 2 * 3600_000, // the first URLs have expired: fresh ones are used
       put: async (url) => {
         const n = Number(new URL(url).searchParams.get('partNumber'));
+        expect(url).toContain('fresh=1');
         resent.push(n);
         return { status: 200, etag: `"e${n}"` };
       },
     });
     expect(gallery.created).toBe(1);
-    expect(resent).not.toContain(sent[0]);
-    expect(new Set([...sent, ...resent])).toEqual(new Set([1, 2, 3, 4]));
+    expect(resent.filter((n) => before.has(n))).toEqual([]);
+    expect(new Set([...before, ...resent])).toEqual(new Set([1, 2, 3, 4]));
+    expect(gallery.confirmed[0]).toMatchObject({ videoId: 'v1', title: 'T' });
     expect(gallery.confirmed[0].parts.map((p) => p.etag)).toEqual(['"e1"', '"e2"', '"e3"', '"e4"']);
     expect(pendingUploads(storage, NOW)).toHaveLength(0);
   });
 
-  it('starts over when the saved part URLs have expired', async () => {
-    const gallery = fakeGallery(multipart(2, 500));
+  it('starts a new upload when the saved one is gone on the server', async () => {
+    const gallery = fakeGallery(multipart(2, 500), { resumable: false });
     const storage = new MemoryStorage();
     const file = makeFile(1000);
     const refuse = async () => {
       throw Object.assign(new Error('refused'), { retryable: false });
     };
     await expect(uploadVideo({ api: gallery, file, storage, now: () => NOW, put: refuse })).rejects.toThrow();
-    await uploadVideo({
-      api: gallery,
-      file,
-      storage,
-      now: () => NOW + 3600_000,
-      put: async () => ({ status: 200, etag: '"e"' }),
-    });
+    await uploadVideo({ api: gallery, file, storage, now: () => NOW, put: async () => ({ status: 200, etag: '"e"' }) });
     expect(gallery.created).toBe(2);
+    expect(gallery.confirmed).toHaveLength(1);
+  });
+
+  it('resumes a chosen video (from the gallery) and says so when it cannot', async () => {
+    const gallery = fakeGallery(multipart(2, 500), { resumable: false });
+    await expect(
+      uploadVideo({ api: gallery, file: makeFile(1000), storage: new MemoryStorage(), resumeVideoId: 'v1' }),
+    ).rejects.toThrow(/cannot be resumed/);
+    expect(gallery.created).toBe(0);
   });
 
   it('retries a part after a transient network error', async () => {

@@ -103,6 +103,14 @@ export default function Gallery({ session, notify, uploads, version }) {
     }
   };
 
+  const resume = (video, file) => {
+    if (file.name !== video.fileName || file.size !== video.size) {
+      notify(`That is not the same file: choose ${video.fileName} (${video.size} bytes).`, 'error');
+      return;
+    }
+    uploads.start(file, video.title, { resumeVideoId: video.id });
+  };
+
   const save = async (video, changes) => {
     const updated = await session.updateVideo(video.id, changes);
     setVideos((shown) => replaceVideo(shown, updated || { id: video.id, ...changes }));
@@ -155,6 +163,7 @@ export default function Gallery({ session, notify, uploads, version }) {
               onRetry={retry}
               onDelete={remove}
               onEdit={setEditing}
+              onResume={resume}
             />
           ))}
         </ul>

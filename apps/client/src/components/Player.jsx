@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { errorMessage, playlistUrl, posterUrl, withToken } from '../lib/api.js';
+import { canPlay, errorMessage, playlistUrl, posterUrl, withToken } from '../lib/api.js';
 import { STATUS_LABELS, formatBytes, formatDate, formatDuration, isActive, statusDetail } from '../lib/format.js';
+import Link from './Link.jsx';
 import ProgressBar from './ProgressBar.jsx';
 
 const POLL_MS = 2000;
@@ -12,7 +13,7 @@ function useHls(videoRef, video, session) {
   const [level, setLevel] = useState(-1);
   const [error, setError] = useState('');
   const hlsRef = useRef(null);
-  const ready = video?.status === 'ready';
+  const ready = Boolean(video) && canPlay(video);
   const id = video?.id;
 
   useEffect(() => {
@@ -147,9 +148,9 @@ export default function Player({ session, id, notify }) {
 
   return (
     <section className="player-page" aria-labelledby="player-title">
-      <a className="back-link" href="#/">
+      <Link className="back-link" href="/">
         ← Back to your videos
-      </a>
+      </Link>
       {loadError && !video && (
         <div className="card empty" role="alert">
           <p>{loadError}</p>
@@ -163,14 +164,14 @@ export default function Player({ session, id, notify }) {
       {video && (
         <>
           <div className="player-frame">
-            {video.status === 'ready' ? (
+            {canPlay(video) ? (
               <video
                 ref={videoRef}
                 className="player-video"
                 controls
                 playsInline
                 preload="auto"
-                poster={withToken(posterUrl(video), session.accessToken)}
+                poster={withToken(posterUrl(video), session.accessToken) || undefined}
                 aria-label={video.title}
               />
             ) : (
@@ -184,6 +185,12 @@ export default function Player({ session, id, notify }) {
               </div>
             )}
           </div>
+          {video.status === 'processing' && canPlay(video) && (
+            <div className="player-note" role="status">
+              <span>Still transcoding ({Math.round(video.progress || 0)}%): you are watching it as it is made.</span>
+              <ProgressBar value={video.progress} label="Transcoding progress" tone="info" />
+            </div>
+          )}
           {playError && (
             <p className="form-error" role="alert">
               {playError}

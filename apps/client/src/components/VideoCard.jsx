@@ -1,15 +1,18 @@
-import { useState } from 'react';
-import { posterUrl, withToken } from '../lib/api.js';
+import { useRef, useState } from 'react';
+import { canPlay, posterUrl, withToken } from '../lib/api.js';
+import { watchPath } from '../lib/router.js';
 import { STATUS_LABELS, formatBytes, formatClock, formatDate, formatDuration, statusDetail } from '../lib/format.js';
+import Link from './Link.jsx';
 import ProgressBar from './ProgressBar.jsx';
 
 function Poster({ video, token }) {
   const [broken, setBroken] = useState(false);
   const ready = video.status === 'ready';
+  const src = posterUrl(video);
   return (
     <div className={`poster ${video.status}`}>
-      {ready && !broken ? (
-        <img src={withToken(posterUrl(video), token)} alt="" loading="lazy" onError={() => setBroken(true)} />
+      {src && !broken ? (
+        <img src={withToken(src, token)} alt="" loading="lazy" onError={() => setBroken(true)} />
       ) : (
         <svg className="poster-icon" viewBox="0 0 24 24" aria-hidden="true">
           {video.status === 'failed' ? (
@@ -22,7 +25,7 @@ function Poster({ video, token }) {
       {ready && video.durationSeconds != null && (
         <span className="poster-duration">{formatDuration(video.durationSeconds)}</span>
       )}
-      {ready && (
+      {canPlay(video) && (
         <span className="poster-play" aria-hidden="true">
           <svg viewBox="0 0 24 24">
             <path d="M8 5v14l11-7z" />
@@ -34,11 +37,15 @@ function Poster({ video, token }) {
 }
 
 /** One video: poster, status with progress / queue / ETA / error, and its actions. */
-export default function VideoCard({ video, now, token, upload, onRetry, onDelete, onEdit }) {
+export default function VideoCard({ video, now, token, upload, onRetry, onDelete, onEdit, onResume }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const fileRef = useRef(null);
   const status = video.status;
-  const watchHref = `#/watch/${encodeURIComponent(video.id)}`;
+  const playable = canPlay(video);
+  const watchHref = watchPath(video.id);
+  // An upload started elsewhere (another tab, before a reload) that nobody is sending now.
+  const stalled = status === 'uploading' && (!upload || ['error', 'cancelled'].includes(upload.phase));
   const titleId = `video-${video.id}-title`;
 
   const run = async (work) => {
@@ -61,24 +68,26 @@ export default function VideoCard({ video, now, token, upload, onRetry, onDelete
   }
 
   let detail = statusDetail(video, now);
-  if (status === 'uploading' && upload) {
+  if (stalled) {
+    detail = `Upload not finished. Choose ${video.fileName} again to resume it.`;
+  } else if (status === 'uploading' && upload) {
     detail = `Uploading ${Math.floor((upload.loaded / upload.total) * 100)}% of ${formatBytes(upload.total)}`;
   }
   const readyAt = ['queued', 'processing'].includes(status) && video.estimatedReadyAt;
 
   return (
     <li className={`video-card status-${status}`} aria-labelledby={titleId} data-video-id={video.id}>
-      {status === 'ready' ? (
-        <a href={watchHref} className="poster-link" aria-label={`Play ${video.title}`}>
+      {playable ? (
+        <Link href={watchHref} className="poster-link" aria-label={`Play ${video.title}`} tabIndex={-1}>
           <Poster video={video} token={token} />
-        </a>
+        </Link>
       ) : (
         <Poster video={video} token={token} />
       )}
       <div className="video-body">
         <div className="video-head">
           <h3 id={titleId} className="video-title" title={video.title}>
-            {status === 'ready' ? <a href={watchHref}>{video.title}</a> : video.title}
+            {playable ? <Link href={watchHref}>{video.title}</Link> : video.title}
           </h3>
           <span className={`badge ${status}`} data-status={status}>
             {STATUS_LABELS[status] || status}
@@ -119,10 +128,29 @@ export default function VideoCard({ video, now, token, upload, onRetry, onDelete
             </>
           ) : (
             <>
-              {status === 'ready' && (
-                <a className="button small primary" href={watchHref}>
-                  Watch
-                </a>
+              {playable && (
+                <Link className="button small primary" href={watchHref}>
+                  {status === 'ready' ? 'Watch' : 'Watch now'}
+                </Link>
+              )}
+              {stalled && (
+                <>
+                  <button type="button" className="button small" onClick={() => fileRef.current?.click()}>
+                    Resume upload
+                  </button>
+                  <input
+                    ref={fileRef}
+                    type="file"
+                    className="visually-hidden"
+                    tabIndex={-1}
+                    aria-label={`Choose ${video.fileName} to resume its upload`}
+                    onChange={(e) => {
+                      const file = e.target.files?.[0];
+                      e.target.value = '';
+                      if (file) onResume(video, file);
+                    }}
+                  />
+                </>
               )}
               {status === 'failed' && (
                 <button type="button" className="button small" disabled={busy} onClick={() => run(() => onRetry(video))}>

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../lib/api.js';
-import { clearStateForVideo, pendingUploads, resumableState, uploadVideo } from '../lib/upload.js';
+import { clearStateForVideo, pendingUploads, savedVideoId, uploadVideo } from '../lib/upload.js';
 
 let nextKey = 1;
 
@@ -26,7 +26,7 @@ export function useUploads({ session, notify, onConfirmed }) {
 
   const run = useCallback(
     async (key) => {
-      const { file, title } = files.current.get(key);
+      const { file, title, resumeVideoId } = files.current.get(key);
       const controller = new AbortController();
       controllers.current.set(key, controller);
       update(key, { phase: 'starting', error: '' });
@@ -36,6 +36,7 @@ export function useUploads({ session, notify, onConfirmed }) {
           file,
           title,
           signal: controller.signal,
+          resumeVideoId,
           onProgress: ({ loaded, total, videoId, phase }) => update(key, { loaded, total, videoId, phase }),
         });
         update(key, { phase: 'done', videoId: video?.id, loaded: file.size });
@@ -59,10 +60,10 @@ export function useUploads({ session, notify, onConfirmed }) {
   );
 
   const start = useCallback(
-    (file, title) => {
+    (file, title, { resumeVideoId = null } = {}) => {
       const key = nextKey++;
-      files.current.set(key, { file, title });
-      const resumed = Boolean(resumableState(localStorage, file));
+      files.current.set(key, { file, title, resumeVideoId });
+      const resumed = Boolean(resumeVideoId || savedVideoId(localStorage, file));
       setItems((list) => [
         ...list,
         {
@@ -75,7 +76,7 @@ export function useUploads({ session, notify, onConfirmed }) {
           phase: 'starting',
           resumed,
           error: '',
-          videoId: null,
+          videoId: resumeVideoId,
         },
       ]);
       run(key);

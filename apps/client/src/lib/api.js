@@ -224,6 +224,11 @@ export class Session {
     return this.request('POST', '/generate-upload-url', { body: file, signal });
   }
 
+  /** Fresh part URLs and the parts S3 already holds, for an interrupted multipart upload. */
+  resumeUpload(id, signal) {
+    return this.request('POST', `/videos/${encodeURIComponent(id)}/upload-parts`, { signal });
+  }
+
   confirmUpload(body, signal) {
     return this.request('POST', '/confirm-upload', { body, signal });
   }
@@ -239,6 +244,12 @@ export function playlistUrl(video) {
   return video.playlistUrl || `${STREAM}/video/${encodeURIComponent(video.id)}/playlist`;
 }
 
+/** The poster, once the processor made one (the gallery answers null until then). */
 export function posterUrl(video) {
-  return video.posterUrl || `${STREAM}/video/${encodeURIComponent(video.id)}/poster`;
+  return video.posterUrl || null;
+}
+
+/** Ready, or still transcoding with a growing playlist already published (watch as it is made). */
+export function canPlay(video) {
+  return video.status === 'ready' || (video.status === 'processing' && Boolean(video.playlistUrl));
 }

@@ -9,6 +9,8 @@ const PART_CONCURRENCY = 3;
 const PART_ATTEMPTS = 4;
 const URL_VALIDITY_MARGIN_MS = 2 * 60_000;
 const DEFAULT_URL_LIFETIME_MS = 50 * 60_000;
+// The gallery aborts multipart uploads left unfinished for 7 days.
+const KEEP_STATE_MS = 7 * 24 * 3600_000;
 
 const CONTENT_TYPES = {
   mp4: 'video/mp4',
@@ -64,6 +66,14 @@ export function partRange(partNumber, partSize, size) {
   return [start, Math.min(start + partSize, size)];
 }
 
+/** Bytes already in S3 according to a saved state. */
+export function doneBytesOf(state, size) {
+  return Object.keys(state.etags).reduce((sum, n) => {
+    const [start, end] = partRange(Number(n), state.partSize, size);
+    return sum + (end - start);
+  }, 0);
+}
+
 export function loadState(storage, file) {
   try {
     const state = JSON.parse(storage.getItem(fileKey(file)) || 'null');
@@ -92,32 +102,59 @@ export function clearStateForVideo(storage, videoId) {
   }
 }
 
-/** Saved multipart uploads, for the "resume" hint (newest first). */
+/** The saved video id for this file, if an upload of it was started here before. */
+export function savedVideoId(storage, file) {
+  return loadState(storage, file)?.videoId || null;
+}
+
+/** Saved multipart uploads, for the "resume" hint (newest first); drops stale ones. */
 export function pendingUploads(storage, now = Date.now()) {
   const found = [];
+  const stale = [];
   for (let i = 0; i < storage.length; i += 1) {
     const key = storage.key(i);
     if (!key || !key.startsWith(STATE_PREFIX)) continue;
     try {
       const state = JSON.parse(storage.getItem(key));
-      if (state.expiresAt > now) found.push({ key, ...state });
-      else storage.removeItem(key);
+      if (state.version === 1 && state.keepUntil > now) found.push({ key, ...state });
+      else stale.push(key);
     } catch {
-      storage.removeItem(key);
+      stale.push(key);
     }
   }
+  for (const key of stale) storage.removeItem(key);
   return found.sort((a, b) => b.startedAt - a.startedAt);
 }
 
-/** A resumable multipart state whose part URLs are still usable, else null. */
-export function resumableState(storage, file, now = Date.now()) {
-  const state = loadState(storage, file);
-  if (!state) return null;
-  if (state.expiresAt - URL_VALIDITY_MARGIN_MS <= now) {
-    clearState(storage, file);
-    return null;
-  }
-  return state;
+/** Whether saved part URLs can still be used as they are. */
+export function urlsUsable(state, now = Date.now()) {
+  return Boolean(state) && state.urlsExpireAt - URL_VALIDITY_MARGIN_MS > now;
+}
+
+function ticketState(ticket, { videoId, title, file, now }) {
+  const expiries = ticket.parts.map((p) => presignedExpiry(p.url)).filter(Boolean);
+  const urlsExpireAt = ticket.expiresIn
+    ? now + ticket.expiresIn * 1000
+    : expiries.length
+      ? Math.min(...expiries)
+      : now + DEFAULT_URL_LIFETIME_MS;
+  const etags = {};
+  // Parts S3 already holds (a resume): the server's list is the truth.
+  for (const part of ticket.uploadedParts || []) etags[part.partNumber] = part.etag;
+  return {
+    version: 1,
+    videoId,
+    uploadId: ticket.uploadId,
+    partSize: ticket.partSize,
+    parts: ticket.parts,
+    etags,
+    title,
+    fileName: file.name,
+    size: file.size,
+    startedAt: now,
+    urlsExpireAt,
+    keepUntil: now + KEEP_STATE_MS,
+  };
 }
 
 /** The PUT transport: XMLHttpRequest, because fetch cannot report upload progress. */
@@ -195,15 +232,39 @@ export async function uploadVideo({
   storage = globalThis.localStorage,
   put = xhrPut,
   now = () => Date.now(),
+  resumeVideoId = null,
   retryDelayMs = 1000,
 }) {
   const total = file.size;
   const report = (loaded, videoId, phase) => onProgress({ loaded: Math.min(loaded, total), total, videoId, phase });
 
-  let state = resumableState(storage, file, now());
+  let state = null;
+  const saved = loadState(storage, file);
+  const resumeId = resumeVideoId || saved?.videoId;
+  if (resumeId) {
+    // Ask the gallery for fresh part URLs and the parts S3 already has.
+    try {
+      const ticket = await api.resumeUpload(resumeId, signal);
+      state = ticketState(ticket, { videoId: resumeId, title: title || saved?.title, file, now: now() });
+      saveState(storage, file, state);
+      report(doneBytesOf(state, file.size), resumeId, 'uploading');
+    } catch (error) {
+      if (error.name === 'AbortError') throw error;
+      const gone = error.status === 404 || error.status === 409;
+      if (gone) clearState(storage, file);
+      if (resumeVideoId) {
+        throw gone
+          ? new UploadError('This upload cannot be resumed. Delete it and upload the file again.')
+          : error;
+      }
+      // An older gallery without the resume call: the saved URLs may still do.
+      if (!gone && urlsUsable(saved, now())) state = saved;
+      else if (!gone) throw error;
+    }
+  }
   if (!state) {
     const created = await api.generateUploadUrl(
-      { fileName: file.name, contentType: contentTypeOf(file), size: file.size },
+      { fileName: file.name, contentType: contentTypeOf(file), size: file.size, ...(title ? { title } : {}) },
       signal,
     );
     const { videoId, upload } = created;
@@ -219,35 +280,17 @@ export async function uploadVideo({
         { signal, delayMs: retryDelayMs },
       );
       report(total, videoId, 'confirming');
-      return api.confirmUpload({ videoId, title }, signal);
+      return api.confirmUpload({ videoId, ...(title ? { title } : {}) }, signal);
     }
-    const expiries = upload.parts.map((p) => presignedExpiry(p.url)).filter(Boolean);
-    state = {
-      version: 1,
-      videoId,
-      uploadId: upload.uploadId,
-      partSize: upload.partSize,
-      parts: upload.parts,
-      etags: {},
-      title,
-      fileName: file.name,
-      size: file.size,
-      startedAt: now(),
-      expiresAt: expiries.length ? Math.min(...expiries) : now() + DEFAULT_URL_LIFETIME_MS,
-    };
+    state = ticketState(upload, { videoId, title, file, now: now() });
     saveState(storage, file, state);
   }
   const finalTitle = title || state.title;
 
   // Multipart: bytes of finished parts plus what is in flight.
   const inFlight = new Map();
-  const sizeOf = (n) => {
-    const [start, end] = partRange(n, state.partSize, file.size);
-    return end - start;
-  };
-  const doneBytes = () => Object.keys(state.etags).reduce((sum, n) => sum + sizeOf(Number(n)), 0);
   const progress = () => {
-    let loaded = doneBytes();
+    let loaded = doneBytesOf(state, file.size);
     for (const bytes of inFlight.values()) loaded += bytes;
     report(loaded, state.videoId, 'uploading');
   };
@@ -302,7 +345,10 @@ export async function uploadVideo({
 
   report(total, state.videoId, 'confirming');
   const parts = state.parts.map((p) => ({ partNumber: p.partNumber, etag: state.etags[p.partNumber] }));
-  const video = await api.confirmUpload({ videoId: state.videoId, title: finalTitle, parts }, signal);
+  const video = await api.confirmUpload(
+    { videoId: state.videoId, ...(finalTitle ? { title: finalTitle } : {}), parts },
+    signal,
+  );
   clearState(storage, file);
   return video;
 }
