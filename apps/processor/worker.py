@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
+import os
 import shutil
 import signal
 import subprocess
@@ -135,7 +136,8 @@ class JobRun:
         self.message, self.job, self.receive_count = message, job, receive_count
         self.video_id = job.video_id
         self.context = {"video_id": job.video_id, "job_id": job.job_id, "receive_count": receive_count}
-        self.dir = self.cfg.work_dir / f"{job.video_id}-{uuid.uuid4().hex[:8]}"
+        # The pid in the name lets a restarted worker remove what a killed one left behind.
+        self.dir = self.cfg.work_dir / f"{os.getpid()}-{job.video_id}-{uuid.uuid4().hex[:8]}"
         self.out_dir = self.dir / "hls"
         self.uploads: dict[str, RenditionUpload] = {}
         self.master_written = False
@@ -185,7 +187,7 @@ class JobRun:
         self.pool = ThreadPoolExecutor(max_workers=self.cfg.transfer_concurrency, thread_name_prefix="upload")
         try:
             self._run()
-        except PermanentFailure as exc:
+        except (PermanentFailure, media.UnreadableMedia) as exc:
             log.error("job failed permanently", extra={**self.context, "reason": str(exc)})
             store.mark_failed(self.conn, self.video_id, str(exc))
             self.delete_message()
@@ -583,8 +585,17 @@ class Worker:
         finally:
             self.busy.discard(job.video_id)
 
+    def remove_abandoned_work(self) -> None:
+        """Job directories of worker processes that no longer run (killed, crashed)."""
+        for path in self.cfg.work_dir.iterdir():
+            pid = path.name.split("-", 1)[0]
+            if path.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+                log.info("removed abandoned work", extra={"path": str(path)})
+
     def run(self) -> int:
         self.cfg.work_dir.mkdir(parents=True, exist_ok=True)
+        self.remove_abandoned_work()
         threads = [
             threading.Thread(target=self.loop, name=f"worker-{i}", daemon=True)
             for i in range(self.cfg.concurrency)
@@ -616,6 +627,16 @@ class Worker:
             t.join(timeout=self.cfg.wait_seconds + 30)
         log.info("processor stopped")
         return 0
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main() -> int:

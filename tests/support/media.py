@@ -73,9 +73,10 @@ def clip_no_audio(directory: Path, seconds: float = 3) -> Path:
     return make_clip(directory / f"noaudio-{seconds}s.mp4", 640, 360, seconds, fps=10, audio=False)
 
 
-def clip_long_low_res(directory: Path, seconds: float = 40) -> Path:
-    """Long enough (many 1 s segments) that the first ones land in S3 while FFmpeg still runs."""
-    return make_clip(directory / f"long-{seconds}s.mp4", 640, 360, seconds, fps=25)
+def clip_long(directory: Path, seconds: float = 30) -> Path:
+    """720p, long enough (many 1 s segments, three renditions) that the first segments land
+    in S3 while FFmpeg still runs."""
+    return make_clip(directory / f"long-{seconds}s.mp4", 1280, 720, seconds, fps=25)
 
 
 def corrupt_file(directory: Path) -> Path:

@@ -1,0 +1,472 @@
+"""The processor against a real moto server, a real PostgreSQL and real FFmpeg, run as the
+real entry point (`python -m processor`) in subprocesses.
+
+Each test makes its own queue (+ DLQ with the redrive policy, maxReceiveCount 3) and bucket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import boto3
+import psycopg
+import pytest
+
+from tests.support import media as clips
+from tests.support.services import ROOT, wait_for
+from videoforge import jobs
+from videoforge.migrate import migrate
+
+pytestmark = pytest.mark.slow
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def clip_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("clips")
+
+
+@pytest.fixture(scope="module")
+def database(pg) -> str:
+    name = f"processor_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg.dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    migrate(pg.dsn(name))
+    return name
+
+
+class Stack:
+    """A queue with its DLQ, a bucket, a database: what the worker needs, made with boto3."""
+
+    def __init__(self, aws, pg, database: str, visibility: int, tmp: Path):
+        suffix = uuid.uuid4().hex[:8]
+        self.pg, self.database, self.tmp = pg, database, tmp
+        self.s3 = boto3.client("s3", endpoint_url=aws.url)
+        self.sqs = boto3.client("sqs", endpoint_url=aws.url)
+        self.bucket = f"vf-processor-{suffix}"
+        self.s3.create_bucket(
+            Bucket=self.bucket,
+            CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_DEFAULT_REGION"]},
+        )
+        self.dlq_url = self.sqs.create_queue(QueueName=f"vf-jobs-{suffix}-dlq")["QueueUrl"]
+        dlq_arn = self.sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self.queue_url = self.sqs.create_queue(
+            QueueName=f"vf-jobs-{suffix}",
+            Attributes={
+                "VisibilityTimeout": str(visibility),
+                "ReceiveMessageWaitTimeSeconds": "1",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"}),
+            },
+        )["QueueUrl"]
+        self.workers: list[subprocess.Popen] = []
+
+    def db(self) -> psycopg.Connection:
+        return psycopg.connect(self.pg.dsn(self.database), autocommit=True)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            PYTHONPATH=str(ROOT / "apps"),
+            DB_HOST=self.pg.host,
+            DB_PORT=str(self.pg.port),
+            DB_NAME=self.database,
+            DB_USER=self.pg.user,
+            DB_PASSWORD="unused-trust-auth",
+            S3_BUCKET=self.bucket,
+            SQS_QUEUE_URL=self.queue_url,
+            PROCESSOR_WORK_DIR=str(self.tmp / "work"),
+            PROCESSOR_WAIT_SECONDS="1",
+            PROCESSOR_POLL_INTERVAL="0.2",
+            PROCESSOR_X264_PRESET="ultrafast",
+            PROCESSOR_RETRY_DELAY="1",
+            HLS_SEGMENT_SECONDS="1",
+            LOG_LEVEL="DEBUG",
+        )
+        env.update(extra)
+        return env
+
+    def start_worker(self, **extra: str) -> subprocess.Popen:
+        log = open(self.tmp / f"worker-{len(self.workers)}.log", "wb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "processor"],
+            env=self.env(**extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            # Its own process group: kill -9 takes FFmpeg with it, like a lost instance.
+            start_new_session=True,
+        )
+        log.close()
+        self.workers.append(proc)
+        return proc
+
+    def stop_workers(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+    def submit(self, clip: Path, qualities: tuple[str, ...] = jobs.LADDER) -> Job:
+        video_id, user_id = str(uuid.uuid4()), f"user-{uuid.uuid4().hex[:6]}"
+        job = jobs.Job.new(video_id, user_id, qualities)
+        self.s3.upload_file(str(clip), self.bucket, job.s3_key)
+        with self.db() as conn:
+            conn.execute(
+                """
+                INSERT INTO gallery_videos (id, owner_id, title, status, s3_key, file_name, content_type,
+                                            size_bytes, job_id, queued_at)
+                VALUES (%s, %s, %s, 'queued', %s, %s, 'video/mp4', %s, %s, now())
+                """,
+                (video_id, user_id, clip.stem, job.s3_key, clip.name, clip.stat().st_size, job.job_id),
+            )
+        self.send(job)
+        return job
+
+    def send(self, job: Job) -> None:
+        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=job.to_json())
+
+    def video(self, video_id: str) -> dict:
+        with self.db() as conn:
+            cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+            return cur.execute("SELECT * FROM gallery_videos WHERE id = %s", (video_id,)).fetchone()
+
+    def assets(self, video_id: str) -> list[dict]:
+        with self.db() as conn:
+            cur = conn.cursor(row_factory=psycopg.rows.dict_row)
+            return cur.execute(
+                "SELECT * FROM media_assets WHERE video_id = %s ORDER BY kind, height DESC NULLS LAST, name",
+                (video_id,),
+            ).fetchall()
+
+    def wait_status(self, video_id: str, *statuses: str, timeout: float = 180) -> dict:
+        wait_for(
+            lambda: self.video(video_id)["status"] in statuses, timeout, f"video {video_id} in {statuses}"
+        )
+        return self.video(video_id)
+
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    def text(self, key: str) -> str:
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read().decode()
+
+    def messages(self, url: str | None = None) -> int:
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=url or self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+
+    def visible(self) -> int:
+        attrs = self.sqs.get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+    def download_hls(self, video_id: str, target: Path) -> Path:
+        for key in self.keys(jobs.hls_prefix(video_id)):
+            path = target / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.s3.download_file(self.bucket, key, str(path))
+        return target / jobs.master_playlist_key(video_id)
+
+
+Job = jobs.Job
+
+
+@pytest.fixture
+def make_stack(aws, pg, database, tmp_path):
+    made: list[Stack] = []
+
+    def make(visibility: int = 60) -> Stack:
+        stack = Stack(aws, pg, database, visibility, tmp_path)
+        made.append(stack)
+        return stack
+
+    yield make
+    for stack in made:
+        stack.stop_workers()
+
+
+def master_variants(text: str) -> list[tuple[dict[str, str], str]]:
+    lines = text.splitlines()
+    variants = []
+    for i, line in enumerate(lines):
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            attrs = {}
+            for part in _split_attrs(line.split(":", 1)[1]):
+                key, _, value = part.partition("=")
+                attrs[key] = value.strip('"')
+            variants.append((attrs, lines[i + 1]))
+    return variants
+
+
+def _split_attrs(text: str) -> list[str]:
+    parts, current, quoted = [], "", False
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        if ch == "," and not quoted:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*parts, current]
+
+
+def playable_seconds(ffmpeg: str, playlist: Path) -> float:
+    """Decode the whole HLS set the way a player would (FFmpeg as the HLS client)."""
+    result = subprocess.run(
+        [ffmpeg, "-hide_banner", "-nostdin", "-i", str(playlist), "-map", "0:v:0", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-1000:]
+    times = [p.split()[0] for p in result.stderr.split("time=")[1:]]
+    h, m, s = times[-1].split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+# ---------------------------------------------------------------- the happy paths
+
+
+def test_ladder_sets_and_failures_with_one_worker(make_stack, clip_dir, tmp_path):
+    """One worker (two job threads) works through a 1080p clip with audio, a 480p clip, a
+    portrait phone clip, a clip without audio and a corrupt upload."""
+    stack = make_stack()
+    full = stack.submit(clips.clip_1080p(clip_dir))
+    small = stack.submit(clips.clip_480p(clip_dir))
+    portrait = stack.submit(clips.clip_portrait(clip_dir))
+    silent = stack.submit(clips.clip_no_audio(clip_dir))
+    corrupt = stack.submit(clips.corrupt_file(clip_dir))
+    stack.start_worker(PROCESSOR_CONCURRENCY="2")
+
+    # 1080p with audio: four renditions, master, poster; the database says ready.
+    video = stack.wait_status(full.video_id, "ready", "failed")
+    assert video["status"] == "ready", video["error"]
+    assert video["progress"] == 100 and video["ready_at"] is not None and video["error"] is None
+    assert (video["width"], video["height"], video["has_audio"]) == (1920, 1080, True)
+    assert video["duration_seconds"] == pytest.approx(3, abs=0.2) and video["frame_rate"] == pytest.approx(5)
+    assert video["attempts"] == 1
+    assets = stack.assets(full.video_id)
+    renditions = [a for a in assets if a["kind"] == "rendition"]
+    assert [(a["name"], a["width"], a["height"]) for a in renditions] == [
+        ("1080p", 1920, 1080),
+        ("720p", 1280, 720),
+        ("480p", 854, 480),
+        ("360p", 640, 360),
+    ]
+    for a in renditions:
+        assert a["complete"] and a["segment_count"] >= 1 and a["bandwidth"] > 0
+        assert a["codecs"].startswith("avc1.64") and a["codecs"].endswith(",mp4a.40.2")
+        assert a["s3_key"] == f"hls/{full.video_id}/{a['name']}/index.m3u8"
+    assert {(a["kind"], a["s3_key"]) for a in assets if a["kind"] != "rendition"} == {
+        ("master", f"hls/{full.video_id}/master.m3u8"),
+        ("poster", f"thumbnails/{full.video_id}/poster.jpg"),
+    }
+    master = stack.text(jobs.master_playlist_key(full.video_id))
+    variants = master_variants(master)
+    assert [uri for _, uri in variants] == [
+        "1080p/index.m3u8",
+        "720p/index.m3u8",
+        "480p/index.m3u8",
+        "360p/index.m3u8",
+    ]
+    for attrs, uri in variants:
+        row = next(a for a in renditions if uri.startswith(a["name"] + "/"))
+        assert int(attrs["BANDWIDTH"]) == row["bandwidth"]
+        assert attrs["RESOLUTION"] == f"{row['width']}x{row['height']}"
+        assert attrs["CODECS"] == row["codecs"]
+    for a in renditions:
+        playlist = stack.text(a["s3_key"])
+        assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist and playlist.rstrip().endswith("#EXT-X-ENDLIST")
+        assert "seg_00000.ts" in playlist and "://" not in playlist  # relative URIs
+    poster = stack.s3.get_object(Bucket=stack.bucket, Key=f"thumbnails/{full.video_id}/poster.jpg")
+    assert poster["ContentType"] == "image/jpeg" and poster["Body"].read(3) == b"\xff\xd8\xff"
+    ffmpeg = clips.ffmpeg_exe()
+    assert playable_seconds(ffmpeg, stack.download_hls(full.video_id, tmp_path / "full")) == pytest.approx(
+        3, abs=0.5
+    )
+
+    # A 480p source: 480p and 360p only, never upscaled.
+    assert stack.wait_status(small.video_id, "ready", "failed")["status"] == "ready"
+    assert [(a["name"], a["height"]) for a in stack.assets(small.video_id) if a["kind"] == "rendition"] == [
+        ("480p", 480),
+        ("360p", 360),
+    ]
+    assert not [k for k in stack.keys(jobs.hls_prefix(small.video_id)) if "/1080p/" in k or "/720p/" in k]
+
+    # Portrait (720x1280 as displayed): the short side picks the rungs, the picture stays upright.
+    video = stack.wait_status(portrait.video_id, "ready", "failed")
+    assert (video["status"], video["width"], video["height"]) == ("ready", 720, 1280)
+    assert [
+        (a["name"], a["width"], a["height"])
+        for a in stack.assets(portrait.video_id)
+        if a["kind"] == "rendition"
+    ] == [
+        ("720p", 720, 1280),
+        ("480p", 480, 854),
+        ("360p", 360, 640),
+    ]
+
+    # No audio track: video-only variants that still play.
+    video = stack.wait_status(silent.video_id, "ready", "failed")
+    assert (video["status"], video["has_audio"]) == ("ready", False)
+    rows = [a for a in stack.assets(silent.video_id) if a["kind"] == "rendition"]
+    assert [(a["name"], a["codecs"]) for a in rows] == [("360p", "avc1.64001e")]
+    assert playable_seconds(ffmpeg, stack.download_hls(silent.video_id, tmp_path / "silent")) > 2
+
+    # Corrupt upload: failed at once with a readable reason; its message is deleted, not retried.
+    video = stack.wait_status(corrupt.video_id, "failed", "ready")
+    assert video["status"] == "failed" and "not a readable video" in video["error"]
+    assert video["attempts"] == 1
+    assert stack.assets(corrupt.video_id) == []
+
+    # Everything is settled: no message left, nothing still 'processing'.
+    wait_for(lambda: stack.messages() == 0, 30, "queue drained")
+    assert stack.messages(stack.dlq_url) == 0
+    with stack.db() as conn:
+        ids = [full.video_id, small.video_id, portrait.video_id, silent.video_id, corrupt.video_id]
+        left = conn.execute(
+            "SELECT count(*) FROM gallery_videos WHERE status = 'processing' AND id = ANY(%s)", (ids,)
+        )
+        assert left.fetchone()[0] == 0
+
+    # Redelivery of a finished job: the message is deleted without encoding again.
+    before = stack.video(full.video_id)
+    stack.send(full)
+    wait_for(lambda: stack.messages() == 0, 30, "redelivered job deleted")
+    after = stack.video(full.video_id)
+    assert (after["status"], after["attempts"], after["started_at"]) == ("ready", 1, before["started_at"])
+
+
+# ---------------------------------------------------------------- watch while it works
+
+
+def test_first_segments_are_in_s3_while_ffmpeg_runs(make_stack, clip_dir):
+    # Two workers and a visibility timeout far shorter than the job: only the heartbeats
+    # keep the second worker from taking the job too.
+    stack = make_stack(visibility=4)
+    job = stack.submit(clips.clip_long(clip_dir))
+    stack.start_worker()
+    stack.start_worker()
+    key = f"hls/{job.video_id}/360p/index.m3u8"
+
+    def playlist_in_s3() -> bool:
+        return key in stack.keys(f"hls/{job.video_id}/360p/")
+
+    wait_for(playlist_in_s3, 120, "first media playlist in S3")
+    first = stack.text(key)
+    video = stack.video(job.video_id)
+    # The first playlist S3 ever showed was written mid-transcode: an EVENT playlist, no end yet,
+    # and every segment it lists is already in S3.
+    assert "#EXT-X-PLAYLIST-TYPE:EVENT" in first and "#EXT-X-ENDLIST" not in first
+    listed = [line for line in first.splitlines() if line and not line.startswith("#")]
+    assert listed and listed[0] == "seg_00000.ts"
+    present = set(stack.keys(f"hls/{job.video_id}/360p/"))
+    assert {f"hls/{job.video_id}/360p/{uri}" for uri in listed} <= present
+    assert video["status"] == "processing"
+    # The rendition's row exists (incomplete) so the streaming service can serve it already.
+    wait_for(lambda: any(a["kind"] == "rendition" for a in stack.assets(job.video_id)), 60, "rendition row")
+    progress_seen = set()
+
+    def ready() -> bool:
+        row = stack.video(job.video_id)
+        progress_seen.add(row["progress"])
+        return row["status"] in ("ready", "failed")
+
+    wait_for(ready, 180, "video ready")
+    video = stack.video(job.video_id)
+    assert video["status"] == "ready", video["error"]
+    assert any(0 < p < 100 for p in progress_seen)  # a progress bar moved before the end
+    assert video["attempts"] == 1  # one worker, one receive: never processed twice at once
+    final = stack.text(key)
+    assert final.rstrip().endswith("#EXT-X-ENDLIST") and "#EXT-X-PLAYLIST-TYPE:VOD" in final
+    row = next(a for a in stack.assets(job.video_id) if a["name"] == "360p")
+    assert row["complete"] and row["segment_count"] == len(
+        [line for line in final.splitlines() if line.endswith(".ts")]
+    )
+
+
+# ---------------------------------------------------------------- reliability
+
+
+def _mid_transcode(stack: Stack, video_id: str) -> None:
+    """Wait until the worker has uploaded a segment and FFmpeg is still running."""
+    wait_for(lambda: bool(stack.keys(f"hls/{video_id}/360p/seg_")), 120, "a first segment")
+    assert stack.video(video_id)["status"] == "processing"
+
+
+def test_killed_worker_job_is_finished_by_another_with_one_asset_set(make_stack, clip_dir):
+    stack = make_stack(visibility=6)  # heartbeats every 2 s keep it from a second worker while alive
+    job = stack.submit(clips.clip_long(clip_dir))
+    first = stack.start_worker()
+    _mid_transcode(stack, job.video_id)
+    os.killpg(first.pid, signal.SIGKILL)  # the instance is gone, FFmpeg with it
+    first.wait()
+    stack.start_worker()
+    video = stack.wait_status(job.video_id, "ready", "failed")
+    assert video["status"] == "ready", video["error"]
+    assert video["attempts"] == 2
+    assets = stack.assets(job.video_id)
+    assert sorted((a["kind"], a["name"]) for a in assets) == [
+        ("master", "master"),
+        ("poster", "poster"),
+        ("rendition", "360p"),
+        ("rendition", "480p"),
+        ("rendition", "720p"),
+    ]
+    assert all(a["complete"] for a in assets)
+    # S3 holds exactly the set the final playlists list: nothing from the killed attempt dangles.
+    expected = {f"hls/{job.video_id}/master.m3u8"}
+    for name in ("720p", "480p", "360p"):
+        prefix = f"hls/{job.video_id}/{name}/"
+        playlist = stack.text(prefix + "index.m3u8")
+        expected |= {prefix + line for line in playlist.splitlines() if line.endswith(".ts")}
+        expected.add(prefix + "index.m3u8")
+    assert set(stack.keys(f"hls/{job.video_id}/")) == expected
+    wait_for(lambda: stack.messages() == 0, 30, "message deleted")
+    assert stack.messages(stack.dlq_url) == 0
+
+
+def test_sigterm_mid_job_exits_cleanly_and_hands_the_job_back(make_stack, clip_dir):
+    stack = make_stack(visibility=60)
+    job = stack.submit(clips.clip_long(clip_dir))
+    first = stack.start_worker(PROCESSOR_SHUTDOWN_GRACE="0")
+    _mid_transcode(stack, job.video_id)
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=60) == 0
+    video = stack.video(job.video_id)
+    assert (video["status"], video["progress"]) == ("queued", 0)
+    # Released (visibility 0), not hidden for the rest of the 60 s visibility timeout.
+    assert stack.visible() == 1
+    work = stack.tmp / "work"
+    assert not any(work.iterdir())  # the temporary files went with it
+    stack.start_worker()
+    video = stack.wait_status(job.video_id, "ready", "failed")
+    assert video["status"] == "ready", video["error"]
+    assert video["attempts"] == 2
+
+
+def test_sigterm_lets_a_job_within_the_grace_period_finish(make_stack, clip_dir):
+    stack = make_stack()
+    job = stack.submit(clips.clip_long(clip_dir))
+    worker = stack.start_worker(PROCESSOR_SHUTDOWN_GRACE="300")
+    _mid_transcode(stack, job.video_id)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=300) == 0
+    video = stack.video(job.video_id)
+    assert video["status"] == "ready", video["error"]
+    assert stack.messages() == 0
