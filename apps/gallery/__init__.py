@@ -1,0 +1,1 @@
+"""VideoForge gallery service: sign-in, uploads, the user's videos."""

@@ -1,0 +1,132 @@
+"""Sign up, confirm, sign in and refresh, through Cognito (USER_PASSWORD_AUTH)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from botocore.exceptions import ClientError
+from quart import Blueprint
+from quart_schema import validate_request, validate_response
+
+from gallery.schemas import (
+    Confirmed,
+    ConfirmSignUp,
+    Error,
+    Refresh,
+    RefreshedTokens,
+    SignIn,
+    SignUp,
+    SignUpResult,
+    Tokens,
+)
+from videoforge.errors import ApiError
+from videoforge.web import aws, settings, web_settings
+
+log = logging.getLogger("gallery.accounts")
+blueprint = Blueprint("accounts", __name__, url_prefix="/api/gallery/auth")
+
+# Cognito's answers, as our errors. Unknown users and wrong passwords read the same.
+_COGNITO_ERRORS = {
+    "UsernameExistsException": (409, "user_exists", "an account with this email already exists"),
+    "InvalidPasswordException": (400, "invalid_password", "the password does not meet the policy"),
+    "InvalidParameterException": (400, "invalid_parameter", "the request was rejected by the user pool"),
+    "CodeMismatchException": (400, "invalid_code", "the confirmation code is wrong"),
+    "ExpiredCodeException": (400, "expired_code", "the confirmation code has expired"),
+    "NotAuthorizedException": (401, "invalid_credentials", "wrong email, password or token"),
+    "UserNotFoundException": (401, "invalid_credentials", "wrong email, password or token"),
+    "UserNotConfirmedException": (403, "user_not_confirmed", "confirm the account first"),
+    "TooManyRequestsException": (429, "too_many_requests", "too many requests, try again later"),
+    "LimitExceededException": (429, "too_many_requests", "too many requests, try again later"),
+}
+
+
+async def _cognito(operation: str, **kwargs) -> dict:
+    client = aws().cognito
+    try:
+        return await asyncio.to_thread(getattr(client, operation), **kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _COGNITO_ERRORS:
+            status, error_code, message = _COGNITO_ERRORS[code]
+            raise ApiError(status, error_code, message) from None
+        log.error("cognito %s failed: %s", operation, exc)
+        raise ApiError(502, "identity_unavailable", "the identity provider did not answer") from None
+
+
+@blueprint.post("/sign-up")
+@validate_request(SignUp)
+@validate_response(SignUpResult, 201)
+@validate_response(Error, 409)
+async def sign_up(data: SignUp) -> tuple[SignUpResult, int]:
+    """Create an account. With COGNITO_AUTO_CONFIRM=true it is confirmed at once (no email)."""
+    conf = settings()
+    result = await _cognito(
+        "sign_up",
+        ClientId=conf.cognito_client_id,
+        Username=data.email,
+        Password=data.password,
+        UserAttributes=[{"Name": "email", "Value": data.email}],
+    )
+    confirmed = bool(result.get("UserConfirmed"))
+    if not confirmed and web_settings().cognito_auto_confirm:
+        await _cognito("admin_confirm_sign_up", UserPoolId=conf.cognito_user_pool_id, Username=data.email)
+        confirmed = True
+    return SignUpResult(user_confirmed=confirmed), 201
+
+
+@blueprint.post("/confirm")
+@validate_request(ConfirmSignUp)
+@validate_response(Confirmed, 200)
+async def confirm(data: ConfirmSignUp) -> Confirmed:
+    """Confirm an account with the emailed code."""
+    await _cognito(
+        "confirm_sign_up",
+        ClientId=settings().cognito_client_id,
+        Username=data.email,
+        ConfirmationCode=data.code,
+    )
+    return Confirmed()
+
+
+@blueprint.post("/sign-in")
+@validate_request(SignIn)
+@validate_response(Tokens, 200)
+@validate_response(Error, 401)
+async def sign_in(data: SignIn) -> Tokens:
+    """Exchange email and password for Cognito tokens."""
+    result = await _cognito(
+        "initiate_auth",
+        ClientId=settings().cognito_client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": data.email, "PASSWORD": data.password},
+    )
+    tokens = result.get("AuthenticationResult")
+    if not tokens:  # a challenge (e.g. NEW_PASSWORD_REQUIRED) this API does not support
+        raise ApiError(
+            403, "challenge_required", f"sign-in needs {result.get('ChallengeName', 'a challenge')}"
+        )
+    return Tokens(
+        access_token=tokens["AccessToken"],
+        id_token=tokens["IdToken"],
+        refresh_token=tokens["RefreshToken"],
+        expires_in=int(tokens["ExpiresIn"]),
+    )
+
+
+@blueprint.post("/refresh")
+@validate_request(Refresh)
+@validate_response(RefreshedTokens, 200)
+@validate_response(Error, 401)
+async def refresh(data: Refresh) -> RefreshedTokens:
+    """New access and id tokens from a refresh token."""
+    result = await _cognito(
+        "initiate_auth",
+        ClientId=settings().cognito_client_id,
+        AuthFlow="REFRESH_TOKEN_AUTH",
+        AuthParameters={"REFRESH_TOKEN": data.refresh_token},
+    )
+    tokens = result["AuthenticationResult"]
+    return RefreshedTokens(
+        access_token=tokens["AccessToken"], id_token=tokens["IdToken"], expires_in=int(tokens["ExpiresIn"])
+    )

@@ -1,0 +1,65 @@
+"""A gallery_videos row as the API's Video, with queue position and ready estimate.
+
+Estimate (documented in docs/ARCHITECTURE.md): the mean processing time (started -> ready)
+of the 20 most recently finished videos, or ESTIMATE_DEFAULT_JOB_SECONDS without history.
+  queued:     now + (queuePosition // ESTIMATE_WORKERS + 1) * mean
+  processing: started + elapsed * 100 / progress once progress >= 5, else started + mean
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from psycopg import AsyncConnection
+
+from gallery.schemas import VideoOut
+from videoforge import videos
+from videoforge.web import web_settings
+
+
+async def mean_job_seconds(conn: AsyncConnection, rows: list[videos.Video]) -> float:
+    if not any(v.status in ("queued", "processing") for v in rows):
+        return 0.0
+    measured = await videos.recent_job_seconds(conn)
+    return measured if measured and measured > 0 else float(web_settings().estimate_default_job_seconds)
+
+
+def estimate(video: videos.Video, mean_seconds: float, now: datetime) -> datetime | None:
+    if video.status == "queued" and video.queue_position is not None:
+        rounds = video.queue_position // web_settings().estimate_workers + 1
+        return now + timedelta(seconds=rounds * mean_seconds)
+    if video.status == "processing":
+        started = video.started_at or video.queued_at or now
+        if video.progress >= 5:
+            elapsed = (now - started).total_seconds()
+            return max(now, started + timedelta(seconds=elapsed * 100 / video.progress))
+        return max(now, started + timedelta(seconds=mean_seconds))
+    return None
+
+
+def video_out(video: videos.Video, mean_seconds: float, now: datetime | None = None) -> VideoOut:
+    now = now or datetime.now(UTC)
+    return VideoOut(
+        id=video.id,
+        title=video.title,
+        description=video.description,
+        visibility=video.visibility,
+        status=video.status,
+        progress=video.progress,
+        error=video.error,
+        file_name=video.file_name,
+        size=video.size_bytes,
+        created_at=video.created_at,
+        updated_at=video.updated_at,
+        duration_seconds=video.duration_seconds,
+        width=video.width,
+        height=video.height,
+        queue_position=video.queue_position if video.status == "queued" else None,
+        estimated_ready_at=estimate(video, mean_seconds, now),
+        playlist_url=f"/api/stream/video/{video.id}/playlist" if video.has_playlist else None,
+        poster_url=f"/api/stream/video/{video.id}/poster" if video.has_poster else None,
+    )
+
+
+async def present(conn: AsyncConnection, video: videos.Video) -> VideoOut:
+    return video_out(video, await mean_job_seconds(conn, [video]))

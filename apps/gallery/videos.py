@@ -1,0 +1,156 @@
+"""The signed-in user's videos: list, get, update, delete, retry."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import uuid
+from datetime import UTC, datetime
+
+from quart import Blueprint, g
+from quart_schema import validate_querystring, validate_request, validate_response
+
+from gallery.present import mean_job_seconds, present, video_out
+from gallery.schemas import Error, ListQuery, VideoOut, VideoPage, VideoUpdate
+from gallery.uploads import send_job
+from videoforge import db, jobs, videos
+from videoforge.auth import require_user
+from videoforge.errors import ApiError, not_found
+from videoforge.web import aws
+
+log = logging.getLogger("gallery.videos")
+blueprint = Blueprint("videos", __name__, url_prefix="/api/gallery/videos")
+
+
+def encode_cursor(video: videos.Video) -> str:
+    raw = f"{video.created_at.isoformat()}|{video.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, _, video_id = raw.partition("|")
+        return datetime.fromisoformat(created), uuid.UUID(video_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(400, "invalid_cursor", "the cursor is not one this API gave out") from None
+
+
+@blueprint.get("")
+@require_user
+@validate_querystring(ListQuery)
+@validate_response(VideoPage, 200)
+async def list_videos(query_args: ListQuery) -> VideoPage:
+    """The caller's videos, newest first; pass nextCursor back as cursor for the next page."""
+    after = decode_cursor(query_args.cursor) if query_args.cursor else None
+    async with db.pool().connection() as conn:
+        rows = await videos.list_owned(conn, g.user.sub, query_args.limit + 1, after)
+        page, more = rows[: query_args.limit], len(rows) > query_args.limit
+        mean = await mean_job_seconds(conn, page)
+    now = datetime.now(UTC)
+    return VideoPage(
+        items=[video_out(v, mean, now) for v in page],
+        next_cursor=encode_cursor(page[-1]) if more and page else None,
+    )
+
+
+@blueprint.get("/<uuid:video_id>")
+@require_user
+@validate_response(VideoOut, 200)
+@validate_response(Error, 404)
+async def get_video(video_id: uuid.UUID) -> VideoOut:
+    """One of the caller's videos, with status, progress, queue position and estimate."""
+    async with db.pool().connection() as conn:
+        video = await videos.get_owned(conn, video_id, g.user.sub)
+        if video is None:
+            raise not_found()
+        return await present(conn, video)
+
+
+@blueprint.patch("/<uuid:video_id>")
+@require_user
+@validate_request(VideoUpdate)
+@validate_response(VideoOut, 200)
+@validate_response(Error, 404)
+async def update_video(video_id: uuid.UUID, data: VideoUpdate) -> VideoOut:
+    """Change title, description or visibility (private: owner only; public: anyone may watch)."""
+    async with db.pool().connection() as conn:
+        if not await videos.update_details(
+            conn, video_id, g.user.sub, data.title, data.description, data.visibility
+        ):
+            raise not_found()
+        video = await videos.get_owned(conn, video_id, g.user.sub)
+        if video is None:
+            raise not_found()
+        return await present(conn, video)
+
+
+def _delete_prefixes(prefixes: list[str]) -> int:
+    client, bucket = aws().s3, aws().bucket
+    deleted = 0
+    for prefix in prefixes:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
+    return deleted
+
+
+@blueprint.delete("/<uuid:video_id>")
+@require_user
+@validate_response(Error, 404)
+async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
+    """Delete the video: its S3 objects (source, HLS, thumbnails) first, then its rows.
+
+    Storage goes first so a failure leaves the row in place and the delete can be retried.
+    """
+    user = g.user
+    async with db.pool().connection() as conn:
+        video = await videos.get_owned(conn, video_id, user.sub)
+        if video is None:
+            raise not_found()
+        if video.upload_id:
+            try:
+                await asyncio.to_thread(
+                    aws().s3.abort_multipart_upload,
+                    Bucket=aws().bucket,
+                    Key=video.s3_key,
+                    UploadId=video.upload_id,
+                )
+            except Exception as exc:  # already completed or aborted: nothing left to abort
+                log.info("abort multipart for %s: %s", video_id, exc)
+        vid = str(video_id)
+        prefixes = [f"uploads/{user.sub}/{vid}/", jobs.hls_prefix(vid), jobs.thumbnail_prefix(vid)]
+        deleted = await asyncio.to_thread(_delete_prefixes, prefixes)
+        await videos.delete_owned(conn, video_id, user.sub)
+    log.info("video deleted", extra={"video_id": vid, "objects": deleted})
+    return "", 204
+
+
+@blueprint.post("/<uuid:video_id>/retry")
+@require_user
+@validate_response(VideoOut, 202)
+@validate_response(Error, 409)
+async def retry_video(video_id: uuid.UUID) -> tuple[VideoOut, int]:
+    """Send a failed video back to processing with a new job (once, like confirm)."""
+    user = g.user
+    async with db.pool().connection() as conn:
+        video = await videos.get_owned(conn, video_id, user.sub)
+        if video is None:
+            raise not_found()
+        if video.status != "failed":
+            raise ApiError(
+                409, "not_failed", f"only failed videos can be retried (this one is {video.status})"
+            )
+        job_id = uuid.uuid4()
+        async with conn.transaction():
+            if not await videos.claim_retry(conn, video_id, user.sub, job_id):
+                raise ApiError(409, "not_failed", "the video was retried already")
+            await send_job(video, job_id)
+        video = await videos.get_owned(conn, video_id, user.sub)
+        if video is None:
+            raise not_found()
+        return await present(conn, video), 202

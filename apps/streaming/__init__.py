@@ -1,0 +1,1 @@
+"""VideoForge streaming service: HLS playlists with presigned segment URLs, posters."""

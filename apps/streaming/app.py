@@ -1,0 +1,19 @@
+"""The streaming service: ``hypercorn streaming.app:app`` (port 4000 behind the ALB)."""
+
+from __future__ import annotations
+
+from quart import Quart
+
+from streaming import playback
+from streaming.playlists import PlaylistCache
+from videoforge.web import create_app as create_service
+
+
+def create_app() -> Quart:
+    app = create_service("streaming", "stream", uses_queue=False)
+    app.extensions["playlist_cache"] = PlaylistCache()
+    app.register_blueprint(playback.blueprint)
+    return app
+
+
+app = create_app()

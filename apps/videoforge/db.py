@@ -1,0 +1,47 @@
+"""The PostgreSQL pool: psycopg 3, opened in before_serving, closed in after_serving, on the app."""
+
+from __future__ import annotations
+
+import logging
+
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+from quart import Quart, current_app
+
+log = logging.getLogger("videoforge.db")
+
+
+def init_pool(app: Quart, conninfo: str, min_size: int, max_size: int) -> None:
+    @app.before_serving
+    async def open_pool() -> None:
+        pool = AsyncConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            timeout=10,
+            kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True},
+        )
+        # wait=False: the service starts (and /health answers 503) while the database is down.
+        await pool.open(wait=False)
+        app.extensions["db_pool"] = pool
+
+    @app.after_serving
+    async def close_pool() -> None:
+        pool = app.extensions.pop("db_pool", None)
+        if pool is not None:
+            await pool.close()
+
+
+def pool() -> AsyncConnectionPool:
+    return current_app.extensions["db_pool"]
+
+
+async def ping(timeout: float = 3.0) -> bool:
+    try:
+        async with pool().connection(timeout=timeout) as conn:
+            await conn.execute("SELECT 1")
+        return True
+    except Exception as exc:  # any failure means "not reachable" for the health check
+        log.warning("database unreachable: %s", exc)
+        return False

@@ -1,0 +1,67 @@
+"""One error type, answered as {"code", "message"} JSON; nothing else ever reaches a client."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from quart import Quart, request
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("videoforge.errors")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details: object | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict:
+        body: dict = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return body
+
+
+def not_found(what: str = "video") -> ApiError:
+    return ApiError(404, "not_found", f"{what} not found")
+
+
+def unauthorized(message: str = "a valid access token is required") -> ApiError:
+    return ApiError(401, "unauthorized", message)
+
+
+def _validation_details(exc: Exception) -> object:
+    errors = getattr(exc, "json", None)
+    if callable(errors):
+        try:
+            return json.loads(errors(include_url=False, include_context=False, include_input=False))
+        except TypeError:
+            return json.loads(errors())
+    return [str(exc)]
+
+
+def register_error_handlers(app: Quart) -> None:
+    @app.errorhandler(ApiError)
+    async def api_error(exc: ApiError):
+        headers = {"WWW-Authenticate": 'Bearer realm="videoforge"'} if exc.status == 401 else {}
+        return exc.body(), exc.status, headers
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def validation_error(exc: RequestSchemaValidationError):
+        details = _validation_details(exc.validation_error)
+        return {"code": "validation_error", "message": "the request is not valid", "details": details}, 400
+
+    @app.errorhandler(HTTPException)
+    async def http_error(exc: HTTPException):
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return {"code": code, "message": exc.description or exc.name}, exc.code or 500
+
+    @app.errorhandler(Exception)
+    async def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return {"code": "internal_error", "message": "internal server error"}, 500

@@ -1,0 +1,208 @@
+"""SQL for gallery_videos and media_assets: plain, parameterized, one small function per query."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from psycopg import AsyncConnection
+
+
+@dataclass(frozen=True)
+class Video:
+    id: uuid.UUID
+    owner_id: str
+    title: str
+    description: str
+    visibility: str
+    status: str
+    progress: int
+    error: str | None
+    s3_key: str
+    file_name: str
+    content_type: str
+    size_bytes: int
+    upload_id: str | None
+    job_id: uuid.UUID | None
+    duration_seconds: float | None
+    width: int | None
+    height: int | None
+    created_at: datetime
+    updated_at: datetime
+    queued_at: datetime | None
+    started_at: datetime | None
+    # Derived per query.
+    queue_position: int | None = None
+    has_playlist: bool = False
+    has_poster: bool = False
+
+
+@dataclass(frozen=True)
+class MediaAsset:
+    kind: str
+    name: str
+    s3_key: str
+    width: int | None
+    height: int | None
+    bandwidth: int | None
+    codecs: str | None
+    complete: bool
+
+
+_COLUMNS = ", ".join(
+    f"v.{f.name}" for f in fields(Video) if f.name not in ("queue_position", "has_playlist", "has_poster")
+)
+# Position in the shared queue: how many queued/processing videos were queued before this one.
+_SELECT = f"""
+SELECT {_COLUMNS},
+  CASE WHEN v.status = 'queued' THEN (
+    SELECT count(*) FROM gallery_videos q
+    WHERE q.status IN ('queued', 'processing') AND q.queued_at < v.queued_at
+  ) END AS queue_position,
+  EXISTS (SELECT 1 FROM media_assets a WHERE a.video_id = v.id AND a.kind = 'rendition') AS has_playlist,
+  EXISTS (SELECT 1 FROM media_assets a WHERE a.video_id = v.id AND a.kind = 'poster') AS has_poster
+FROM gallery_videos v
+"""  # noqa: S608 - the column list is ours, values are parameters
+
+_RETURNING = f"RETURNING {_COLUMNS}"
+
+
+def _video(row: dict | None) -> Video | None:
+    return Video(**row) if row else None
+
+
+async def create_video(
+    conn: AsyncConnection,
+    *,
+    video_id: uuid.UUID,
+    owner_id: str,
+    title: str,
+    s3_key: str,
+    file_name: str,
+    content_type: str,
+    size_bytes: int,
+    upload_id: str | None,
+    job_id: uuid.UUID,
+) -> Video:
+    cur = await conn.execute(
+        f"""INSERT INTO gallery_videos AS v
+              (id, owner_id, title, s3_key, file_name, content_type, size_bytes, upload_id, job_id)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) {_RETURNING}""",  # noqa: S608
+        (video_id, owner_id, title, s3_key, file_name, content_type, size_bytes, upload_id, job_id),
+    )
+    return _video(await cur.fetchone())
+
+
+async def get_video(conn: AsyncConnection, video_id: uuid.UUID) -> Video | None:
+    cur = await conn.execute(_SELECT + " WHERE v.id = %s", (video_id,))
+    return _video(await cur.fetchone())
+
+
+async def get_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str) -> Video | None:
+    cur = await conn.execute(_SELECT + " WHERE v.id = %s AND v.owner_id = %s", (video_id, owner_id))
+    return _video(await cur.fetchone())
+
+
+async def list_owned(
+    conn: AsyncConnection, owner_id: str, limit: int, after: tuple[datetime, uuid.UUID] | None
+) -> list[Video]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    if after is None:
+        cur = await conn.execute(
+            _SELECT + " WHERE v.owner_id = %s ORDER BY v.created_at DESC, v.id DESC LIMIT %s",
+            (owner_id, limit),
+        )
+    else:
+        cur = await conn.execute(
+            _SELECT + " WHERE v.owner_id = %s AND (v.created_at, v.id) < (%s, %s)"
+            " ORDER BY v.created_at DESC, v.id DESC LIMIT %s",
+            (owner_id, after[0], after[1], limit),
+        )
+    return [Video(**row) for row in await cur.fetchall()]
+
+
+async def update_details(
+    conn: AsyncConnection,
+    video_id: uuid.UUID,
+    owner_id: str,
+    title: str | None,
+    description: str | None,
+    visibility: str | None,
+) -> bool:
+    cur = await conn.execute(
+        """UPDATE gallery_videos SET
+             title = coalesce(%s, title),
+             description = coalesce(%s, description),
+             visibility = coalesce(%s, visibility),
+             updated_at = now()
+           WHERE id = %s AND owner_id = %s""",
+        (title, description, visibility, video_id, owner_id),
+    )
+    return cur.rowcount == 1
+
+
+async def delete_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str) -> bool:
+    """Delete the row; media_assets go with it (ON DELETE CASCADE)."""
+    cur = await conn.execute(
+        "DELETE FROM gallery_videos WHERE id = %s AND owner_id = %s", (video_id, owner_id)
+    )
+    return cur.rowcount == 1
+
+
+async def claim_upload(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str, title: str | None) -> bool:
+    """uploading -> queued, for exactly one caller: the one whose UPDATE finds 'uploading'.
+
+    Run inside a transaction that is committed only after the job message was sent: a
+    concurrent confirm waits on the row lock, then finds 'queued' and claims nothing.
+    """
+    cur = await conn.execute(
+        """UPDATE gallery_videos SET status = 'queued', queued_at = now(), updated_at = now(),
+             upload_id = NULL, progress = 0, error = NULL, title = coalesce(%s, title)
+           WHERE id = %s AND owner_id = %s AND status = 'uploading'""",
+        (title, video_id, owner_id),
+    )
+    return cur.rowcount == 1
+
+
+async def claim_retry(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str, job_id: uuid.UUID) -> bool:
+    """failed -> queued with a new job id, for exactly one caller (same transaction rule)."""
+    cur = await conn.execute(
+        """UPDATE gallery_videos SET status = 'queued', queued_at = now(), updated_at = now(),
+             progress = 0, error = NULL, job_id = %s, started_at = NULL, ready_at = NULL
+           WHERE id = %s AND owner_id = %s AND status = 'failed'""",
+        (job_id, video_id, owner_id),
+    )
+    return cur.rowcount == 1
+
+
+async def recent_job_seconds(conn: AsyncConnection, sample: int = 20) -> float | None:
+    """Mean processing time (started -> ready) of the most recently finished videos."""
+    cur = await conn.execute(
+        """SELECT avg(extract(epoch FROM ready_at - started_at))::float AS seconds FROM (
+             SELECT ready_at, started_at FROM gallery_videos
+             WHERE status = 'ready' AND started_at IS NOT NULL AND ready_at IS NOT NULL
+             ORDER BY ready_at DESC LIMIT %s) recent""",
+        (sample,),
+    )
+    row = await cur.fetchone()
+    return row["seconds"] if row else None
+
+
+async def assets(conn: AsyncConnection, video_id: uuid.UUID, kind: str) -> list[MediaAsset]:
+    cur = await conn.execute(
+        """SELECT kind, name, s3_key, width, height, bandwidth, codecs, complete
+           FROM media_assets WHERE video_id = %s AND kind = %s ORDER BY bandwidth DESC NULLS LAST, name""",
+        (video_id, kind),
+    )
+    return [MediaAsset(**row) for row in await cur.fetchall()]
+
+
+async def asset(conn: AsyncConnection, video_id: uuid.UUID, kind: str, name: str) -> MediaAsset | None:
+    cur = await conn.execute(
+        """SELECT kind, name, s3_key, width, height, bandwidth, codecs, complete
+           FROM media_assets WHERE video_id = %s AND kind = %s AND name = %s""",
+        (video_id, kind, name),
+    )
+    row = await cur.fetchone()
+    return MediaAsset(**row) if row else None

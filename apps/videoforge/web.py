@@ -1,0 +1,173 @@
+"""What the Quart services share: the app factory (settings, pool, AWS clients, token
+verifier, presigner, error handlers, OpenAPI, JSON logs) and the honest health check."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import boto3
+from botocore.config import Config
+from pydantic import BaseModel
+from quart import Quart, Response, g, request
+from quart_schema import Info, QuartSchema, validate_response
+
+from videoforge import db
+from videoforge import logging as vf_logging
+from videoforge.auth import BEARER_SCHEME, TokenVerifier
+from videoforge.errors import register_error_handlers
+from videoforge.presign import Presigner
+from videoforge.settings import Settings
+from videoforge.web_settings import WebSettings
+
+log = logging.getLogger("videoforge.web")
+
+
+class Health(BaseModel):
+    status: str
+    database: bool
+    s3: bool
+    sqs: bool | None = None
+
+
+class Aws:
+    """boto3 clients: ``s3`` for the service's own calls (AWS_ENDPOINT_URL), ``s3_public`` for
+    the URLs handed to browsers (S3_PUBLIC_ENDPOINT_URL, path-style when an endpoint is set)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.session = boto3.Session(region_name=settings.aws_region)
+        retries = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+        self.s3 = self.session.client(
+            "s3",
+            endpoint_url=settings.aws_endpoint_url,
+            config=retries.merge(Config(signature_version="s3v4")),
+        )
+        public_style = {"addressing_style": "path"} if settings.s3_public_endpoint_url else {}
+        self.s3_public = self.session.client(
+            "s3",
+            endpoint_url=settings.s3_public_endpoint_url,
+            config=Config(signature_version="s3v4", s3=public_style),
+        )
+        self.sqs = self.session.client("sqs", endpoint_url=settings.aws_endpoint_url, config=retries)
+        self.cognito = self.session.client(
+            "cognito-idp", endpoint_url=settings.aws_endpoint_url, config=retries
+        )
+        quick = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=3)
+        self._health_s3 = self.session.client("s3", endpoint_url=settings.aws_endpoint_url, config=quick)
+        self._health_sqs = self.session.client("sqs", endpoint_url=settings.aws_endpoint_url, config=quick)
+        self.bucket = settings.s3_bucket
+        self.queue_url = settings.sqs_queue_url
+        self.region = settings.aws_region
+        self._presigner: Presigner | None = None
+
+    @property
+    def presigner(self) -> Presigner:
+        # Built on first use: it needs credentials, which a container may only have once running.
+        if self._presigner is None:
+            self._presigner = Presigner(
+                self.s3_public, self.bucket, self.region, self.session.get_credentials
+            )
+        return self._presigner
+
+    def s3_reachable(self) -> bool:
+        try:
+            self._health_s3.head_bucket(Bucket=self.bucket)
+            return True
+        except Exception as exc:
+            log.warning("S3 unreachable: %s", exc)
+            return False
+
+    def sqs_reachable(self) -> bool:
+        try:
+            self._health_sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])
+            return True
+        except Exception as exc:
+            log.warning("SQS unreachable: %s", exc)
+            return False
+
+
+def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
+    """A Quart app for ``service`` ("gallery" or "stream") under /api/<service>."""
+    settings = Settings.from_env()
+    web_settings = WebSettings.from_env()
+    vf_logging.configure(settings.log_level, name)
+    prefix = f"/api/{service}"
+    app = Quart(name)
+    app.config["PREFIX"] = prefix
+    app.extensions["settings"] = settings
+    app.extensions["web_settings"] = web_settings
+    app.extensions["aws"] = Aws(settings)
+    app.extensions["token_verifier"] = TokenVerifier(
+        settings.cognito_jwks_url,
+        settings.aws_region,
+        settings.cognito_user_pool_id,
+        settings.cognito_client_id,
+    )
+    QuartSchema(
+        app,
+        openapi_path=f"{prefix}/openapi.json",
+        swagger_ui_path=f"{prefix}/docs",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+        convert_casing=True,
+        info=Info(title=f"VideoForge {name}", version="1.0.0"),
+        security_schemes=BEARER_SCHEME,
+    )
+    register_error_handlers(app)
+    db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
+
+    @app.before_request
+    async def start_timer() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    async def access_log(response: Response) -> Response:
+        started = getattr(g, "started", None)
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            },
+        )
+        return response
+
+    @validate_response(Health, 200)
+    @validate_response(Health, 503)
+    async def health() -> tuple[Health, int]:
+        """Database, S3 (and SQS) reachability; 503 when the database is unreachable."""
+        aws: Aws = app.extensions["aws"]
+        checks = [db.ping(), asyncio.to_thread(aws.s3_reachable)]
+        if uses_queue:
+            checks.append(asyncio.to_thread(aws.sqs_reachable))
+        results = await asyncio.gather(*checks)
+        database, s3 = results[0], results[1]
+        sqs = results[2] if uses_queue else None
+        healthy = database
+        body = Health(status="ok" if healthy else "unavailable", database=database, s3=s3, sqs=sqs)
+        return body, 200 if healthy else 503
+
+    app.add_url_rule("/health", "health", health, methods=["GET"])
+    app.add_url_rule(f"{prefix}/health", "prefixed_health", health, methods=["GET"])
+    return app
+
+
+def aws() -> Aws:
+    from quart import current_app
+
+    return current_app.extensions["aws"]
+
+
+def web_settings() -> WebSettings:
+    from quart import current_app
+
+    return current_app.extensions["web_settings"]
+
+
+def settings() -> Settings:
+    from quart import current_app
+
+    return current_app.extensions["settings"]

@@ -1,0 +1,72 @@
+"""Settings the web services read beyond videoforge.settings (same env names everywhere).
+
+UPLOAD_MAX_BYTES             largest accepted upload             10737418240 (10 GiB)
+UPLOAD_MULTIPART_THRESHOLD   at or above this, multipart         104857600 (100 MiB)
+UPLOAD_PART_SIZE             multipart part size (>= 5 MiB)      16777216 (16 MiB)
+UPLOAD_URL_TTL               upload URL lifetime, seconds        3600
+UPLOAD_ALLOWED_TYPES         comma-separated content types       video/mp4,video/quicktime,...
+PLAYBACK_URL_TTL             segment/poster URL lifetime, s      21600 (a paused viewer resumes hours later)
+PLAYLIST_CACHE_SECONDS       rendered complete playlists cached  600 (well inside PLAYBACK_URL_TTL)
+PLAYLIST_CACHE_LIVE_SECONDS  rendered growing (EVENT) playlists  2
+COGNITO_AUTO_CONFIRM         admin-confirm new users (no email)  false
+ESTIMATE_DEFAULT_JOB_SECONDS estimate per job without history    300
+ESTIMATE_WORKERS             jobs processed at once (estimate)   1
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_ALLOWED_TYPES = (
+    "video/mp4,video/quicktime,video/x-matroska,video/webm,video/x-msvideo,video/mpeg,video/x-m4v"
+)
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PARTS = 10_000
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    upload_max_bytes: int = 10 * 1024**3
+    upload_multipart_threshold: int = 100 * 1024**2
+    upload_part_size: int = 16 * 1024**2
+    upload_url_ttl: int = 3600
+    upload_allowed_types: tuple[str, ...] = tuple(DEFAULT_ALLOWED_TYPES.split(","))
+    playback_url_ttl: int = 21600
+    playlist_cache_seconds: int = 600
+    playlist_cache_live_seconds: int = 2
+    cognito_auto_confirm: bool = False
+    estimate_default_job_seconds: int = 300
+    estimate_workers: int = 1
+
+    def __post_init__(self) -> None:
+        if self.upload_part_size < MIN_PART_SIZE:
+            raise ValueError("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
+        if self.playlist_cache_seconds * 4 > self.playback_url_ttl:
+            raise ValueError(
+                "PLAYLIST_CACHE_SECONDS must be well inside PLAYBACK_URL_TTL (at most a quarter)"
+            )
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        types = os.environ.get("UPLOAD_ALLOWED_TYPES") or DEFAULT_ALLOWED_TYPES
+        return cls(
+            upload_max_bytes=_int("UPLOAD_MAX_BYTES", cls.upload_max_bytes),
+            upload_multipart_threshold=_int("UPLOAD_MULTIPART_THRESHOLD", cls.upload_multipart_threshold),
+            upload_part_size=_int("UPLOAD_PART_SIZE", cls.upload_part_size),
+            upload_url_ttl=_int("UPLOAD_URL_TTL", cls.upload_url_ttl),
+            upload_allowed_types=tuple(t.strip().lower() for t in types.split(",") if t.strip()),
+            playback_url_ttl=_int("PLAYBACK_URL_TTL", cls.playback_url_ttl),
+            playlist_cache_seconds=_int("PLAYLIST_CACHE_SECONDS", cls.playlist_cache_seconds),
+            playlist_cache_live_seconds=_int("PLAYLIST_CACHE_LIVE_SECONDS", cls.playlist_cache_live_seconds),
+            cognito_auto_confirm=os.environ.get("COGNITO_AUTO_CONFIRM", "false").lower()
+            in ("1", "true", "yes"),
+            estimate_default_job_seconds=_int(
+                "ESTIMATE_DEFAULT_JOB_SECONDS", cls.estimate_default_job_seconds
+            ),
+            estimate_workers=max(1, _int("ESTIMATE_WORKERS", cls.estimate_workers)),
+        )

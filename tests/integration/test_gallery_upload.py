@@ -1,0 +1,261 @@
+"""Uploads end to end: presigned PUT and multipart over real HTTP to moto, confirm, the job."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.support.apps import MIB, service_env, stack_fixture, start_service  # noqa: F401
+from tests.support.services import stop
+from videoforge.jobs import Job, source_key
+
+JOB_KEYS = {"jobId", "videoId", "s3Key", "userId", "qualities", "timestamp"}
+
+
+def generate(stack, user, size, content_type="video/mp4", name="holiday.mp4"):
+    return httpx.post(
+        f"{stack.gallery}/api/gallery/generate-upload-url",
+        json={"fileName": name, "contentType": content_type, "size": size},
+        headers=stack.headers(user),
+    )
+
+
+def confirm(stack, user, video_id, **extra):
+    return httpx.post(
+        f"{stack.gallery}/api/gallery/confirm-upload",
+        json={"videoId": video_id, **extra},
+        headers=stack.headers(user),
+        timeout=30,
+    )
+
+
+def jobs_for(messages, video_id):
+    return [m for m in messages if m["videoId"] == video_id]
+
+
+def row(stack, video_id):
+    with stack.db() as conn:
+        return conn.execute(
+            "SELECT status, job_id, upload_id, s3_key FROM gallery_videos WHERE id = %s", (video_id,)
+        ).fetchone()
+
+
+def test_single_put_upload_queues_one_job_in_the_documented_format(stack):
+    data = os.urandom(300_000)
+    r = generate(stack, "alice", len(data))
+    assert r.status_code == 200, r.text
+    ticket = r.json()
+    video_id = ticket["videoId"]
+    assert ticket["upload"]["method"] == "PUT"
+    assert ticket["upload"]["headers"] == {"Content-Type": "video/mp4"}
+    status, _, _, key = row(stack, video_id)
+    assert status == "uploading"
+    assert key == source_key(stack.user("alice")["sub"], video_id)
+
+    put = httpx.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
+    assert put.status_code == 200
+    r = confirm(stack, "alice", video_id, title="Holiday")
+    assert r.status_code == 200, r.text
+    video = r.json()
+    assert video["id"] == video_id
+    assert video["status"] == "queued"
+    assert video["title"] == "Holiday"
+    assert video["size"] == len(data)
+    assert video["queuePosition"] is not None
+    assert video["estimatedReadyAt"] is not None
+
+    messages = jobs_for(stack.drain(), video_id)
+    assert len(messages) == 1
+    message = messages[0]
+    assert set(message) == JOB_KEYS
+    job = Job.from_json(httpx.Response(200, json=message).text)
+    _, job_id, _, _ = row(stack, video_id)
+    assert job.job_id == str(job_id)
+    assert job.user_id == stack.user("alice")["sub"]
+    assert job.s3_key == key
+    assert message["qualities"] == ["1080p", "720p", "480p", "360p"]
+    stored = stack.s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read()
+    assert stored == data
+
+    # Retrying confirm answers the same video and sends nothing more.
+    again = confirm(stack, "alice", video_id)
+    assert again.status_code == 200
+    assert again.json()["id"] == video_id
+    assert again.json()["status"] == "queued"
+    assert jobs_for(stack.drain(), video_id) == []
+    with stack.db() as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM gallery_videos WHERE id = %s", (video_id,)).fetchone()[0] == 1
+        )
+
+
+def test_multipart_upload_can_be_resumed_and_completes_on_confirm(stack):
+    data = os.urandom(11 * MIB + 12345)
+    r = generate(stack, "alice", len(data), content_type="video/quicktime", name="long.mov")
+    assert r.status_code == 200, r.text
+    ticket = r.json()
+    video_id, upload = ticket["videoId"], ticket["upload"]
+    assert upload["method"] == "MULTIPART"
+    part_size = upload["partSize"]
+    assert part_size == 5 * MIB
+    assert [p["partNumber"] for p in upload["parts"]] == [1, 2, 3]
+
+    # Part 1, then the client is interrupted.
+    first = httpx.put(upload["parts"][0]["url"], content=data[:part_size], timeout=60)
+    assert first.status_code == 200
+    etags = {1: first.headers["ETag"]}
+
+    resumed = httpx.post(
+        f"{stack.gallery}/api/gallery/videos/{video_id}/upload-parts", headers=stack.headers("alice")
+    )
+    assert resumed.status_code == 200, resumed.text
+    resume = resumed.json()
+    assert resume["uploadId"] == upload["uploadId"]
+    assert [(p["partNumber"], p["etag"]) for p in resume["uploadedParts"]] == [(1, etags[1])]
+    for part in resume["parts"][1:]:
+        n = part["partNumber"]
+        chunk = data[(n - 1) * part_size : n * part_size]
+        response = httpx.put(part["url"], content=chunk, timeout=60)
+        assert response.status_code == 200
+        etags[n] = response.headers["ETag"]
+
+    r = confirm(
+        stack, "alice", video_id, parts=[{"partNumber": n, "etag": e} for n, e in sorted(etags.items())]
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "queued"
+    status, _, upload_id, key = row(stack, video_id)
+    assert (status, upload_id) == ("queued", None)
+    assert stack.s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read() == data
+    assert len(jobs_for(stack.drain(), video_id)) == 1
+
+    # Confirm again (the multipart upload no longer exists): same answer, no second job.
+    assert confirm(stack, "alice", video_id).json()["status"] == "queued"
+    assert jobs_for(stack.drain(), video_id) == []
+    gone = httpx.post(
+        f"{stack.gallery}/api/gallery/videos/{video_id}/upload-parts", headers=stack.headers("alice")
+    )
+    assert gone.status_code == 409
+
+
+def test_multipart_confirm_without_etags_lists_the_parts_itself(stack):
+    data = os.urandom(6 * MIB)
+    ticket = generate(stack, "alice", len(data)).json()
+    upload = ticket["upload"]
+    for part in upload["parts"]:
+        n = part["partNumber"]
+        chunk = data[(n - 1) * upload["partSize"] : n * upload["partSize"]]
+        assert httpx.put(part["url"], content=chunk, timeout=60).status_code == 200
+    r = confirm(stack, "alice", ticket["videoId"])
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "queued"
+    assert len(jobs_for(stack.drain(), ticket["videoId"])) == 1
+
+
+def test_concurrent_confirms_send_exactly_one_job(stack):
+    data = os.urandom(50_000)
+    ticket = generate(stack, "alice", len(data)).json()
+    httpx.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: confirm(stack, "alice", ticket["videoId"]), range(8)))
+    assert {a.status_code for a in answers} == {200}
+    assert {a.json()["status"] for a in answers} == {"queued"}
+    assert len(jobs_for(stack.drain(), ticket["videoId"])) == 1
+
+
+def test_confirm_before_the_upload_arrives_is_refused_and_changes_nothing(stack):
+    ticket = generate(stack, "alice", 1234).json()
+    r = confirm(stack, "alice", ticket["videoId"])
+    assert r.status_code == 409
+    assert r.json()["code"] == "upload_incomplete"
+    assert row(stack, ticket["videoId"])[0] == "uploading"
+    assert jobs_for(stack.drain(), ticket["videoId"]) == []
+
+
+def test_confirm_refuses_an_object_of_another_size(stack):
+    ticket = generate(stack, "alice", 1000).json()
+    httpx.put(ticket["upload"]["url"], content=b"x" * 999, headers=ticket["upload"]["headers"])
+    r = confirm(stack, "alice", ticket["videoId"])
+    assert r.status_code == 400
+    assert r.json()["code"] == "size_mismatch"
+    assert row(stack, ticket["videoId"])[0] == "uploading"
+
+
+def test_upload_requests_are_validated(stack):
+    bad_type = generate(stack, "alice", 100, content_type="application/x-msdownload")
+    assert bad_type.status_code == 400 and bad_type.json()["code"] == "unsupported_type"
+    too_big = generate(stack, "alice", 64 * MIB + 1)
+    assert too_big.status_code == 400 and too_big.json()["code"] == "too_large"
+    for name in ("../../etc/passwd", "a/b.mp4", "", "bad\nname.mp4"):
+        r = generate(stack, "alice", 100, name=name)
+        assert r.status_code == 400, name
+        assert r.json()["code"] == "validation_error"
+        assert r.json()["details"]
+    zero = generate(stack, "alice", 0)
+    assert zero.status_code == 400 and zero.json()["code"] == "validation_error"
+    missing = httpx.post(
+        f"{stack.gallery}/api/gallery/generate-upload-url",
+        json={"fileName": "a.mp4"},
+        headers=stack.headers("alice"),
+    )
+    assert missing.status_code == 400
+    assert {d["loc"][-1] for d in missing.json()["details"]} >= {"content_type", "size"}
+    not_json = httpx.post(
+        f"{stack.gallery}/api/gallery/confirm-upload", content=b"{nope", headers=stack.headers("alice")
+    )
+    assert not_json.status_code == 400
+    assert set(not_json.json()) >= {"code", "message"}
+    unknown = confirm(stack, "alice", str(uuid.uuid4()))
+    assert unknown.status_code == 404
+
+
+def test_a_failed_send_leaves_the_video_retryable(stack):
+    """Gallery with an unreachable queue: confirm answers 503 and the row stays 'uploading';
+    the same confirm through a healthy instance then queues exactly one job."""
+    env = {**stack.env, "SQS_QUEUE_URL": stack.queue_url.rsplit("/", 1)[0] + "/no-such-queue"}
+    broken = start_service("gallery.app:app", env, stack.tmp)
+    try:
+        data = os.urandom(10_000)
+        ticket = generate(stack, "alice", len(data)).json()
+        httpx.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
+        r = httpx.post(
+            f"{broken.url}/api/gallery/confirm-upload",
+            json={"videoId": ticket["videoId"]},
+            headers=stack.headers("alice"),
+            timeout=60,
+        )
+        assert r.status_code == 503
+        assert r.json() == {
+            "code": "queue_unavailable",
+            "message": "the processing queue is unavailable; retry",
+        }
+        assert row(stack, ticket["videoId"])[0] == "uploading"
+    finally:
+        stop(broken.process)
+    r = confirm(stack, "alice", ticket["videoId"])
+    assert r.status_code == 200 and r.json()["status"] == "queued"
+    assert len(jobs_for(stack.drain(), ticket["videoId"])) == 1
+
+
+def test_health_reports_the_database_honestly(stack, pg):
+    ok = httpx.get(f"{stack.gallery}/health")
+    assert ok.status_code == 200
+    assert ok.json() == {"status": "ok", "database": True, "s3": True, "sqs": True}
+    assert httpx.get(f"{stack.gallery}/api/gallery/health").status_code == 200
+    assert httpx.get(f"{stack.stream}/api/stream/health").json()["database"] is True
+
+    from tests.support.services import free_port
+
+    env = service_env(pg, "nowhere", **{k: v for k, v in stack.env.items() if not k.startswith("DB_")})
+    env.update(DB_PORT=str(free_port()), DB_NAME="nowhere")
+    down = start_service("gallery.app:app", env, stack.tmp, expect_healthy=False)
+    try:
+        r = httpx.get(f"{down.url}/health", timeout=30)
+        assert r.status_code == 503
+        assert r.json()["database"] is False
+        assert r.json()["s3"] is True
+    finally:
+        stop(down.process)
