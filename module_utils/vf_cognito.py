@@ -1,0 +1,169 @@
+"""Pure comparison functions for a Cognito user pool and its app client.
+
+``update_user_pool`` and ``update_user_pool_client`` reset every setting they are not given, so
+the modules send the whole managed configuration plus what they keep from the current one
+(``pool_update_params``/``client_update_params``); the comparison only looks at what is declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# describe_user_pool fields update_user_pool takes and we do not manage: carried over unchanged.
+POOL_CARRIED_FIELDS = (
+    "LambdaConfig",
+    "VerificationMessageTemplate",
+    "EmailConfiguration",
+    "SmsConfiguration",
+    "DeviceConfiguration",
+    "UserAttributeUpdateSettings",
+    "UserPoolAddOns",
+    "SmsAuthenticationMessage",
+    "EmailVerificationMessage",
+    "EmailVerificationSubject",
+    "SmsVerificationMessage",
+)
+CLIENT_CARRIED_FIELDS = (
+    "ReadAttributes",
+    "WriteAttributes",
+    "SupportedIdentityProviders",
+    "CallbackURLs",
+    "LogoutURLs",
+    "DefaultRedirectURI",
+    "AllowedOAuthFlows",
+    "AllowedOAuthScopes",
+    "AllowedOAuthFlowsUserPoolClient",
+    "AnalyticsConfiguration",
+    "AuthSessionValidity",
+)
+
+
+def desired_pool(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The managed user pool settings in describe_user_pool's shape."""
+    policy = options.get("password_policy") or {}
+    return {
+        "Policies": {
+            "PasswordPolicy": {
+                "MinimumLength": int(policy.get("minimum_length", 8)),
+                "RequireUppercase": bool(policy.get("require_uppercase", True)),
+                "RequireLowercase": bool(policy.get("require_lowercase", True)),
+                "RequireNumbers": bool(policy.get("require_numbers", True)),
+                "RequireSymbols": bool(policy.get("require_symbols", False)),
+                "TemporaryPasswordValidityDays": int(policy.get("temporary_password_validity_days", 7)),
+            }
+        },
+        "AutoVerifiedAttributes": sorted(options.get("auto_verified_attributes") or []),
+        "UsernameAttributes": sorted(options.get("username_attributes") or []),
+        "MfaConfiguration": options.get("mfa", "OFF"),
+        "AccountRecoverySetting": {
+            "RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]
+            if "email" in (options.get("auto_verified_attributes") or [])
+            else [{"Priority": 1, "Name": "admin_only"}]
+        },
+        "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": bool(options.get("admin_create_only", False))},
+        "DeletionProtection": "ACTIVE" if options.get("deletion_protection") else "INACTIVE",
+    }
+
+
+def pool_of(pool: Mapping[str, Any]) -> dict[str, Any]:
+    """A described pool reduced to the managed settings, normalized like ``desired_pool``."""
+    password = (pool.get("Policies") or {}).get("PasswordPolicy") or {}
+    recovery = (pool.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
+    return {
+        "Policies": {
+            "PasswordPolicy": {
+                "MinimumLength": int(password.get("MinimumLength", 8)),
+                "RequireUppercase": bool(password.get("RequireUppercase", False)),
+                "RequireLowercase": bool(password.get("RequireLowercase", False)),
+                "RequireNumbers": bool(password.get("RequireNumbers", False)),
+                "RequireSymbols": bool(password.get("RequireSymbols", False)),
+                "TemporaryPasswordValidityDays": int(password.get("TemporaryPasswordValidityDays", 7)),
+            }
+        },
+        "AutoVerifiedAttributes": sorted(pool.get("AutoVerifiedAttributes") or []),
+        "UsernameAttributes": sorted(pool.get("UsernameAttributes") or []),
+        "MfaConfiguration": pool.get("MfaConfiguration", "OFF"),
+        "AccountRecoverySetting": {
+            "RecoveryMechanisms": sorted(
+                ({"Priority": int(m["Priority"]), "Name": m["Name"]} for m in recovery),
+                key=lambda m: m["Priority"],
+            )
+        },
+        "AdminCreateUserConfig": {
+            "AllowAdminCreateUserOnly": bool(
+                (pool.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly", False)
+            )
+        },
+        "DeletionProtection": pool.get("DeletionProtection", "INACTIVE"),
+    }
+
+
+IMMUTABLE_POOL_FIELDS = ("UsernameAttributes",)
+
+
+def pool_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
+    if current is None:
+        return ["create"]
+    have = pool_of(current)
+    return [key for key, value in desired.items() if have.get(key) != value]
+
+
+def pool_update_params(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """update_user_pool arguments: the declared settings plus the carried-over ones."""
+    params = {k: current[k] for k in POOL_CARRIED_FIELDS if current.get(k)}
+    params.update({k: v for k, v in desired.items() if k not in IMMUTABLE_POOL_FIELDS})
+    params["UserPoolId"] = current["Id"]
+    return params
+
+
+def desired_client(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "ExplicitAuthFlows": sorted(options.get("auth_flows") or []),
+        "AccessTokenValidity": int(options.get("access_token_minutes", 60)),
+        "IdTokenValidity": int(options.get("id_token_minutes", 60)),
+        "RefreshTokenValidity": int(options.get("refresh_token_days", 30)),
+        "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+        "PreventUserExistenceErrors": "ENABLED"
+        if options.get("prevent_user_existence_errors", True)
+        else "LEGACY",
+        "EnableTokenRevocation": bool(options.get("enable_token_revocation", True)),
+    }
+
+
+def client_of(client: Mapping[str, Any]) -> dict[str, Any]:
+    units = client.get("TokenValidityUnits") or {}
+    return {
+        "ExplicitAuthFlows": sorted(client.get("ExplicitAuthFlows") or []),
+        "AccessTokenValidity": client.get("AccessTokenValidity"),
+        "IdTokenValidity": client.get("IdTokenValidity"),
+        "RefreshTokenValidity": client.get("RefreshTokenValidity"),
+        "TokenValidityUnits": {
+            "AccessToken": units.get("AccessToken", "hours"),
+            "IdToken": units.get("IdToken", "hours"),
+            "RefreshToken": units.get("RefreshToken", "days"),
+        },
+        "PreventUserExistenceErrors": client.get("PreventUserExistenceErrors", "LEGACY"),
+        "EnableTokenRevocation": bool(client.get("EnableTokenRevocation", True)),
+    }
+
+
+def client_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
+    if current is None:
+        return ["create"]
+    have = client_of(current)
+    return [key for key, value in desired.items() if have.get(key) != value]
+
+
+def client_update_params(current: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    params = {k: current[k] for k in CLIENT_CARRIED_FIELDS if current.get(k) not in (None, [], {})}
+    params.update(desired)
+    params.update(
+        UserPoolId=current["UserPoolId"], ClientId=current["ClientId"], ClientName=current["ClientName"]
+    )
+    return params
+
+
+def jwks_url(region: str, pool_id: str) -> str:
+    """Where AWS serves a pool's signing keys (locally the emulator's URL is configuration instead)."""
+    return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
