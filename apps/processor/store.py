@@ -172,13 +172,13 @@ def back_to_queue(conn: psycopg.Connection, video_id: str, error: str | None = N
     )
 
 
-def requeue_failed(conn: psycopg.Connection, video_id: str) -> bool:
-    """Redrive: a failed video goes back to the queue (its message is sent again)."""
+def requeue(conn: psycopg.Connection, video_id: str) -> bool:
+    """Redrive: a failed (or stuck) video goes back to the queue; its message is sent again."""
     row = conn.execute(
         """
         UPDATE gallery_videos
            SET status = 'queued', progress = 0, error = NULL, queued_at = now(), updated_at = now()
-         WHERE id = %s AND status IN ('failed', 'processing')
+         WHERE id = %s AND status IN ('failed', 'processing', 'queued')
         RETURNING id
         """,
         (video_id,),

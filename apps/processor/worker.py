@@ -44,6 +44,7 @@ from processor import logs, media, store
 from processor.config import ProcessorConfig
 from videoforge import jobs
 from videoforge.jobs import InvalidJob, Job
+from videoforge.settings import Settings
 
 log = logging.getLogger("processor")
 
@@ -66,8 +67,7 @@ class MessageLost(Aborted):
 # ---------------------------------------------------------------- AWS helpers
 
 
-def aws_clients(cfg: ProcessorConfig):
-    s = cfg.settings
+def aws_clients(s: Settings):
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32)
     kwargs = {"region_name": s.aws_region, "endpoint_url": s.aws_endpoint_url, "config": config}
     return boto3.client("s3", **kwargs), boto3.client("sqs", **kwargs)
@@ -514,7 +514,7 @@ class Worker:
         self.cfg = cfg
         self.bucket = cfg.settings.s3_bucket
         self.queue_url = cfg.settings.sqs_queue_url
-        self.s3, self.sqs = aws_clients(cfg)
+        self.s3, self.sqs = aws_clients(cfg.settings)
         visibility, max_receives = queue_limits(self.sqs, self.queue_url)
         self.visibility = cfg.visibility_timeout or visibility
         self.max_receives = cfg.max_receives or max_receives

@@ -116,7 +116,7 @@ class Stack:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
-    def submit(self, clip: Path, qualities: tuple[str, ...] = jobs.LADDER) -> Job:
+    def submit(self, clip: Path, qualities: tuple[str, ...] = jobs.LADDER, title: str | None = None) -> Job:
         video_id, user_id = str(uuid.uuid4()), f"user-{uuid.uuid4().hex[:6]}"
         job = jobs.Job.new(video_id, user_id, qualities)
         self.s3.upload_file(str(clip), self.bucket, job.s3_key)
@@ -127,7 +127,15 @@ class Stack:
                                             size_bytes, job_id, queued_at)
                 VALUES (%s, %s, %s, 'queued', %s, %s, 'video/mp4', %s, %s, now())
                 """,
-                (video_id, user_id, clip.stem, job.s3_key, clip.name, clip.stat().st_size, job.job_id),
+                (
+                    video_id,
+                    user_id,
+                    title or clip.stem,
+                    job.s3_key,
+                    clip.name,
+                    clip.stat().st_size,
+                    job.job_id,
+                ),
             )
         self.send(job)
         return job
@@ -470,3 +478,52 @@ def test_sigterm_lets_a_job_within_the_grace_period_finish(make_stack, clip_dir)
     video = stack.video(job.video_id)
     assert video["status"] == "ready", video["error"]
     assert stack.messages() == 0
+
+
+def test_failing_job_fails_after_three_receives_lands_in_the_dlq_and_redrives(make_stack, clip_dir):
+    """A fault that is not the input's (here the database refuses to mark this video ready):
+    SQS redelivers, the third receive marks the video failed with the last error and the
+    message goes to the DLQ; after the fix, redrive puts it back and the video gets ready."""
+    stack = make_stack(visibility=30)
+    title = f"doomed-{uuid.uuid4().hex[:6]}"
+    constraint = f"test_block_{uuid.uuid4().hex[:6]}"
+    with stack.db() as conn:
+        conn.execute(
+            f"ALTER TABLE gallery_videos ADD CONSTRAINT {constraint} "
+            f"CHECK (status <> 'ready' OR title <> '{title}')"
+        )
+    try:
+        job = stack.submit(clips.clip_480p(clip_dir), title=title)
+        stack.start_worker(PROCESSOR_RETRY_DELAY="1")
+        video = stack.wait_status(job.video_id, "failed", "ready")
+        assert video["status"] == "failed"
+        assert (
+            video["error"].startswith("Processing failed after 3 attempts") and constraint in video["error"]
+        )
+        assert video["attempts"] == 3
+        wait_for(
+            lambda: stack.messages(stack.dlq_url) == 1 and stack.messages() == 0, 60, "message in the DLQ"
+        )
+    finally:
+        with stack.db() as conn:
+            conn.execute(f"ALTER TABLE gallery_videos DROP CONSTRAINT {constraint}")
+
+    def redrive(*args: str) -> dict:
+        result = subprocess.run(
+            [sys.executable, "-m", "processor.redrive", *args],
+            env=stack.env(),
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return json.loads(result.stdout)
+
+    assert redrive("--check") == {"changed": True, "messages": 1}
+    assert stack.messages(stack.dlq_url) == 1  # --check changed nothing
+    report = redrive()
+    assert report["moved"] == 1 and report["video_ids"] == [job.video_id] and report["changed"]
+    assert stack.messages(stack.dlq_url) == 0
+    video = stack.wait_status(job.video_id, "ready", "failed")
+    assert video["status"] == "ready", video["error"]
+    assert redrive() == {"changed": False, "moved": 0, "dropped": 0, "kept": 0, "video_ids": []}
