@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -20,7 +21,7 @@ import jwt
 from quart import current_app, g, request
 from quart_schema import security_scheme
 
-from videoforge.errors import unauthorized
+from videoforge.errors import ApiError, unauthorized
 
 log = logging.getLogger("videoforge.auth")
 
@@ -39,9 +40,28 @@ class InvalidToken(Exception):
     pass
 
 
+class KeysUnavailable(Exception):
+    """The JWKS could not be fetched: our problem (503), not the caller's token (401)."""
+
+
+async def fetch_jwks(url: str) -> dict:
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        return response.json()
+
+
 class TokenVerifier:
-    def __init__(self, jwks_url: str, region: str, user_pool_id: str, client_id: str) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        region: str,
+        user_pool_id: str,
+        client_id: str,
+        fetch: Callable[[str], Awaitable[dict]] | None = None,
+    ) -> None:
         self.jwks_url = jwks_url
+        self._fetch = fetch or fetch_jwks
         self.issuer = f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
         self.client_id = client_id
         self._keys: dict[str, jwt.PyJWK] = {}
@@ -49,10 +69,7 @@ class TokenVerifier:
         self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
-        async with httpx.AsyncClient(timeout=5.0) as client:
-            response = await client.get(self.jwks_url)
-            response.raise_for_status()
-            data = response.json()
+        data = await self._fetch(self.jwks_url)
         keys = {}
         for entry in data.get("keys", []):
             if entry.get("kty") == "RSA" and entry.get("kid"):
@@ -70,9 +87,9 @@ class TokenVerifier:
             if key is None and (not self._keys or time.monotonic() - self._fetched_at > MIN_REFRESH_INTERVAL):
                 try:
                     await self._refresh()
-                except (httpx.HTTPError, ValueError) as exc:
+                except Exception as exc:  # network, HTTP status, JSON, key format: no keys
                     log.error("cannot fetch JWKS from %s: %s", self.jwks_url, exc)
-                    raise InvalidToken("signing keys unavailable") from exc
+                    raise KeysUnavailable(str(exc)) from exc
                 key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
@@ -128,6 +145,8 @@ async def current_user(required: bool = True, allow_query: bool = False) -> User
     except InvalidToken as exc:
         log.info("rejected token: %s", exc)
         raise unauthorized("the access token is not valid") from None
+    except KeysUnavailable:
+        raise ApiError(503, "auth_unavailable", "cannot verify tokens right now; retry") from None
     g.token = token
     return user
 

@@ -114,30 +114,44 @@ class Stack:
         return ticket["videoId"]
 
 
-def start_service(module: str, env: dict[str, str], log_dir: Path, expect_healthy: bool = True) -> Service:
+def launch_service(module: str, env: dict[str, str], log_dir: Path) -> Service:
     port = services.free_port()
     log = log_dir / f"{module.split('.')[0]}-{port}.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", module],
         cwd=ROOT,
         env=env,
-        stdout=open(log, "wb"),
+        stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
+    return Service(f"http://127.0.0.1:{port}", proc, log)
 
+
+def wait_healthy(service: Service, expect_healthy: bool = True) -> Service:
     def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{module} exited: {log.read_text()[-2000:]}")
-        status = httpx.get(f"{url}/health", timeout=5).status_code
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.log.name} exited: {service.log.read_text()[-2000:]}")
+        status = httpx.get(f"{service.url}/health", timeout=5).status_code
         return status == 200 if expect_healthy else status in (200, 503)
 
     try:
-        services.wait_for(up, 60, module)
+        services.wait_for(up, 60, service.log.name)
     except Exception:
-        services.stop(proc)
+        services.stop(service.process)
         raise
-    return Service(url, proc, log)
+    return service
+
+
+def start_service(module: str, env: dict[str, str], log_dir: Path, expect_healthy: bool = True) -> Service:
+    return wait_healthy(launch_service(module, env, log_dir), expect_healthy)
+
+
+def stop_all(*running: Service) -> None:
+    for service in running:
+        if service.process.poll() is None:
+            service.process.terminate()
+    for service in running:
+        services.stop(service.process)
 
 
 def service_env(pg: services.Postgres, dbname: str, **overrides: str) -> dict[str, str]:
@@ -218,11 +232,13 @@ def stack_fixture(aws, pg, tmp_path_factory) -> Iterator[Stack]:
         COGNITO_CLIENT_ID=client_id,
         COGNITO_JWKS_URL=f"{aws.url}/{pool_id}/.well-known/jwks.json",
     )
-    gallery = start_service("gallery.app:app", env, tmp)
+    gallery = launch_service("gallery.app:app", env, tmp)
+    stream = launch_service("streaming.app:app", env, tmp)
     try:
-        stream = start_service("streaming.app:app", env, tmp)
+        wait_healthy(gallery)
+        wait_healthy(stream)
     except Exception:
-        services.stop(gallery.process)
+        stop_all(gallery, stream)
         raise
     try:
         yield Stack(
@@ -241,8 +257,7 @@ def stack_fixture(aws, pg, tmp_path_factory) -> Iterator[Stack]:
             cognito=cognito,
         )
     finally:
-        services.stop(gallery.process)
-        services.stop(stream.process)
+        stop_all(gallery, stream)
         for service in (gallery, stream):
             tail = service.log.read_text(errors="replace")
             if "Traceback" in tail:
