@@ -520,10 +520,57 @@ def test_failing_job_fails_after_three_receives_lands_in_the_dlq_and_redrives(ma
         return json.loads(result.stdout)
 
     assert redrive("--check") == {"changed": True, "messages": 1}
-    assert stack.messages(stack.dlq_url) == 1  # --check changed nothing
-    report = redrive()
-    assert report["moved"] == 1 and report["video_ids"] == [job.video_id] and report["changed"]
+    # The playbook's role, as playbooks/redrive.yml runs it: --check reports, changes nothing.
+    assert run_redrive_role(stack, check=True) == 1
+    assert stack.messages(stack.dlq_url) == 1 and stack.video(job.video_id)["status"] == "failed"
+    assert run_redrive_role(stack) == 1
     assert stack.messages(stack.dlq_url) == 0
     video = stack.wait_status(job.video_id, "ready", "failed")
     assert video["status"] == "ready", video["error"]
+    assert video["attempts"] == 4
+    assert run_redrive_role(stack) == 0  # nothing left: a second run changes nothing
     assert redrive() == {"changed": False, "moved": 0, "dropped": 0, "kept": 0, "video_ids": []}
+
+
+def run_redrive_role(stack: Stack, check: bool = False) -> int:
+    """Run roles/redrive with a test model; returns the play's changed count."""
+    prefix = f"/vf-test/{stack.bucket}"
+    ssm = boto3.client("ssm", endpoint_url=stack.s3.meta.endpoint_url)
+    ssm.put_parameter(Name=f"{prefix}/queue-url", Value=stack.queue_url, Type="String", Overwrite=True)
+    ssm.put_parameter(Name=f"{prefix}/db-password", Value="unused", Type="SecureString", Overwrite=True)
+    playbook = stack.tmp / "redrive.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "Redrive",
+                    "hosts": "localhost",
+                    "gather_facts": False,
+                    "vars": {
+                        "redrive_queue_url_parameter": f"{prefix}/queue-url",
+                        "redrive_database_password_parameter": f"{prefix}/db-password",
+                        "redrive_region": os.environ["AWS_DEFAULT_REGION"],
+                        "redrive_database_host": stack.pg.host,
+                        "redrive_database_port": stack.pg.port,
+                        "redrive_database_name": stack.database,
+                        "redrive_database_user": stack.pg.user,
+                        "redrive_repo_dir": str(ROOT),
+                    },
+                    "roles": [{"role": "redrive"}],
+                }
+            ]
+        )
+    )
+    env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+    }
+    env["ANSIBLE_HOME"] = str(ROOT / ".ansible")
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local"]
+    cmd += ["-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
+    result = subprocess.run(
+        [*cmd, *(["--check"] if check else [])], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    recap = result.stdout[result.stdout.rindex("PLAY RECAP") :]
+    return int(recap.split("changed=", 1)[1].split()[0])
