@@ -138,6 +138,7 @@ class Presigner:
         self._credentials = credentials
         self._lock = threading.Lock()
         self._signing_keys: dict[tuple[str, str], bytes] = {}
+        self._last: tuple[tuple, Batch] | None = None
 
     def _signing_key(self, secret: str, day: str) -> bytes:
         cache_key = (secret, day)
@@ -158,9 +159,17 @@ class Presigner:
         if creds is None:
             raise RuntimeError("no AWS credentials for presigning")
         frozen = creds.get_frozen_credentials() if hasattr(creds, "get_frozen_credentials") else creds
-        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
+        second = int(time.time() if now is None else now)
+        # Within one second, with the same credentials and expiry, a batch is reusable as is.
+        identity = (second, expires, frozen.access_key, frozen.secret_key, frozen.token)
+        last = self._last
+        if last is not None and last[0] == identity:
+            return last[1]
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
         signing_key = self._signing_key(frozen.secret_key, amz_date[:8])
-        return Batch(self._endpoint, frozen, signing_key, self._region, amz_date, expires)
+        batch = Batch(self._endpoint, frozen, signing_key, self._region, amz_date, expires)
+        self._last = (identity, batch)
+        return batch
 
     def get(self, key: str, expires: int) -> str:
         return self.batch(expires).get(key)
