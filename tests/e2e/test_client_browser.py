@@ -1,0 +1,156 @@
+"""The client as a person uses it: a real Chromium against the whole local platform.
+
+Sign up, sign in, upload the sample video (a presigned PUT straight to S3), watch the
+gallery follow it to ready, play it through hls.js (the token travels in ?token= to the
+variant playlists), then rename and delete it. Screenshots land in tests/e2e/artifacts/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "Sample-Passw0rd!"
+# Transcoding a 6 s clip takes seconds; the margin covers a busy 2-core machine.
+READY_TIMEOUT_MS = 300_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Browser:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM} (make browser installs it)")
+    # Playwright gives every launch a fresh temporary profile of its own.
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Page:
+    # Caddy's local CA is not trusted by the browser: accept its certificate.
+    context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shoot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def sign_up_and_in(page: Page, base_url: str) -> str:
+    email = f"viewer-{uuid.uuid4().hex[:10]}@example.com"
+    page.goto(base_url + "/")
+    page.get_by_role("tab", name="Sign up").click()
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Account created")).to_be_visible()
+    # The sign-in form keeps the email; the password is typed again.
+    expect(page.get_by_label("Email")).to_have_value(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_role("heading", name="Your videos")).to_be_visible()
+    expect(page.get_by_text(email)).to_be_visible()
+    return email
+
+
+def test_sign_up_upload_watch_edit_delete(stack, page: Page):
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+
+    sign_up_and_in(page, stack.url)
+
+    # Upload: the staged file gets a title, then its row shows a progress bar.
+    page.locator("input[type=file]").first.set_input_files(str(stack.sample_video))
+    page.get_by_label("Title").fill("Browser sample")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    card = page.locator("li.video-card", has_text="Browser sample")
+    expect(card).to_be_visible()
+    expect(page.get_by_text("uploaded. Transcoding will start shortly.")).to_be_visible()
+
+    # The gallery polls: the card moves through the lifecycle to ready by itself.
+    expect(card.locator("[data-status]")).to_have_attribute("data-status", "ready", timeout=READY_TIMEOUT_MS)
+    expect(card.get_by_role("link", name="Watch")).to_be_visible()
+    shoot(page, "gallery")
+
+    # Reload: the session is restored from the refresh token, the video is still there.
+    page.reload()
+    expect(card.locator("[data-status]")).to_have_attribute("data-status", "ready")
+
+    # Play it: hls.js loads the master playlist with ?token= and the video advances.
+    video_id = card.get_attribute("data-video-id")
+    card.get_by_role("link", name="Watch").click()
+    expect(page).to_have_url(f"{stack.url}/watch/{video_id}")
+    expect(page.get_by_role("heading", name="Browser sample")).to_be_visible()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.currentTime > 0.5; }",
+        timeout=60_000,
+    )
+    start = page.evaluate("document.querySelector('video').currentTime")
+    page.wait_for_function(
+        "(t) => document.querySelector('video').currentTime > t + 1", arg=start, timeout=60_000
+    )
+    assert page.evaluate("document.querySelector('video').error") is None
+    assert page.evaluate("document.querySelector('video').videoWidth") > 0
+    shoot(page, "player")
+
+    # Edit title and visibility; the change is the server's (it survives a reload).
+    page.get_by_role("link", name="Back to your videos").click()
+    card.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog", name="Edit video")
+    dialog.get_by_label("Title").fill("Renamed sample")
+    dialog.get_by_label("Public").check()
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    page.reload()
+    renamed = page.locator("li.video-card", has_text="Renamed sample")
+    expect(renamed.get_by_text("Public")).to_be_visible()
+
+    # Delete, confirmed inline; gone after a reload too.
+    renamed.get_by_role("button", name="Delete Renamed sample").click()
+    renamed.get_by_role("button", name="Delete", exact=True).click()
+    expect(renamed).to_have_count(0)
+    page.reload()
+    expect(page.get_by_text("No videos yet")).to_be_visible()
+
+    assert problems == []
+
+
+def test_wrong_password_shows_the_api_message(stack, page: Page):
+    page.goto(stack.url + "/")
+    page.get_by_label("Email").fill(f"nobody-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Password").fill("Not-the-passw0rd!")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    # The gallery's {code, message} is what the person reads, not a generic failure.
+    assert alert.inner_text().strip()
+    assert "HTTP" not in alert.inner_text()
+    expect(page.get_by_role("heading", name="Your videos")).to_have_count(0)
