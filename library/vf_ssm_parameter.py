@@ -189,7 +189,10 @@ def main() -> None:
     p = module.params
     if p["state"] == "present" and p["value"] is None and not p["generate"]:
         module.fail_json(msg=f"{p['name']}: value is required with state=present unless generate=true")
-    if p["type"] == "SecureString" and p["value"] is not None:
+    # A secret never appears in output, unless the caller asked for it back (and then
+    # marks its own task no_log): masking it here would hand the caller "********".
+    hide_secrets = p["type"] == "SecureString" and not p["return_value"]
+    if hide_secrets and p["value"] is not None:
         module.no_log_values.add(p["value"])
 
     ssm = connect_from_params("ssm", p)
@@ -220,7 +223,7 @@ def main() -> None:
                 if current is not None
                 else secrets.token_urlsafe(p["generate_length"])[: p["generate_length"]]
             )
-            if value is not None:
+            if value is not None and hide_secrets:
                 module.no_log_values.add(value)
         desired = {
             "value": value,

@@ -42,6 +42,7 @@ def main(argv: list[str]) -> int:
         services.aws_emulator(Path(tmp)) as aws,
         services.postgres() as pg,
     ):
+        Path(tmp).chmod(0o755)  # the database's unprivileged owner must reach into it
         env = {
             **os.environ,
             **services.AWS_TEST_ENV,
@@ -53,6 +54,8 @@ def main(argv: list[str]) -> int:
             # A private PostgreSQL for the roles that need one (trust auth on loopback).
             "VF_TEST_PG_HOST": pg.host,
             "VF_TEST_PG_PORT": str(pg.port),
+            # Free loopback ports for the roles that start servers of their own.
+            **{f"VF_TEST_PORT_{i}": str(services.free_port()) for i in range(1, 5)},
             "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
             "PY_COLORS": "0",
             "ANSIBLE_FORCE_COLOR": "0",

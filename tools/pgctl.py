@@ -63,12 +63,34 @@ def own(path: Path, user: pwd.struct_passwd | None) -> None:
             os.chown(p, user.pw_uid, user.pw_gid)
 
 
+def unreachable_parent(path: Path, user: pwd.struct_passwd | None) -> Path | None:
+    """The first existing ancestor of ``path`` that ``user`` cannot traverse, if any."""
+    if user is None:
+        return None
+    for parent in reversed(path.parents):
+        if not parent.exists():
+            break
+        st = parent.stat()
+        if st.st_uid == user.pw_uid or st.st_mode & 0o001:
+            continue
+        if st.st_gid == user.pw_gid and st.st_mode & 0o010:
+            continue
+        return parent
+    return None
+
+
 def init(datadir: Path, password_file: Path | None, superuser: str) -> None:
     """Create the cluster once; a second call finds it and does nothing."""
     if (datadir / "PG_VERSION").exists():
         print(f"cluster exists: {datadir}")
         return
     user = service_user()
+    blocked = unreachable_parent(datadir, user)
+    if blocked is not None:
+        sys.exit(
+            f"PostgreSQL runs as the unprivileged user {user.pw_name!r}, which cannot enter {blocked}: "
+            f"make it traversable (chmod o+x {blocked}) or choose another state directory"
+        )
     datadir.mkdir(parents=True, exist_ok=True)
     datadir.chmod(0o700)
     own(datadir, user)

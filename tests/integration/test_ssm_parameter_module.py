@@ -70,3 +70,23 @@ def test_absent_deletes_and_read_of_a_missing_parameter_fails_clearly(ssm, tmp_p
     missing = run_playbook(tmp_path, play(param(name="/t/gone", state="read")))
     assert not missing.ok
     assert "SSM parameter /t/gone does not exist" in missing.task("p").result["msg"]
+
+
+def test_a_generated_secret_asked_for_comes_back_unmasked_on_the_first_run(ssm, tmp_path):
+    args = {"name": "/t/pw", "type": "SecureString", "generate": True, "return_value": True}
+    out = tmp_path / "pw"
+    tasks = [
+        {**param(**args), "no_log": True},
+        {
+            "name": "use it",
+            "ansible.builtin.copy": {"content": "{{ out.value }}", "dest": str(out), "mode": "0600"},
+            "no_log": True,
+        },
+    ]
+    first = run_playbook(tmp_path, play(*tasks))
+    assert first.ok, first.output
+    stored = ssm.get_parameter(Name="/t/pw", WithDecryption=True)["Parameter"]["Value"]
+    assert out.read_text() == stored
+    assert stored not in first.output  # the task's no_log keeps it out of the log
+    second = run_playbook(tmp_path, play(*tasks))
+    assert second.ok and second.changed_tasks() == []
