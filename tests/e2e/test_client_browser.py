@@ -76,7 +76,7 @@ def sign_up_and_in(page: Page, base_url: str) -> str:
     expect(page.get_by_label("Email")).to_have_value(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_role("heading", name="Your videos")).to_be_visible()
+    expect(page.get_by_role("heading", name="Your videos", exact=True)).to_be_visible()
     expect(page.get_by_text(email)).to_be_visible()
     return email
 
@@ -153,4 +153,4 @@ def test_wrong_password_shows_the_api_message(stack, page: Page):
     # The gallery's {code, message} is what the person reads, not a generic failure.
     assert alert.inner_text().strip()
     assert "HTTP" not in alert.inner_text()
-    expect(page.get_by_role("heading", name="Your videos")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Your videos", exact=True)).to_have_count(0)

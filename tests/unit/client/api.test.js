@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, Session, withToken } from '../../../apps/client/src/lib/api.js';
+import { ApiError, Session, errorMessage, withToken } from '../../../apps/client/src/lib/api.js';
 
 class MemoryStorage {
   constructor() {
@@ -135,6 +135,21 @@ describe('Session', () => {
     expect(await session.freshToken()).toBe('first');
     clock = 250_000; // 50 s left: less than the safety margin
     expect(await session.freshToken()).toBe('second');
+  });
+});
+
+describe('errorMessage', () => {
+  it('shows the API message, capitalised, with the invalid fields of a validation error', () => {
+    expect(errorMessage(new ApiError(401, 'invalid_credentials', 'wrong email, password or token'))).toBe(
+      'Wrong email, password or token',
+    );
+    const invalid = new ApiError(400, 'validation_error', 'the request is not valid', [
+      { loc: ['email'], msg: "String should match pattern '^x$'", type: 'string_pattern_mismatch' },
+      { loc: ['password'], msg: 'String should have at least 8 characters', type: 'string_too_short' },
+    ]);
+    expect(errorMessage(invalid)).toBe(
+      'The request is not valid: email has an invalid format; password string should have at least 8 characters.',
+    );
   });
 });
 

@@ -23,10 +23,24 @@ export class ApiError extends Error {
   }
 }
 
+const capitalise = (text) => (text ? text[0].toUpperCase() + text.slice(1) : text);
+
+function fieldProblem(detail) {
+  const field = Array.isArray(detail.loc) ? detail.loc.filter((p) => p !== 'body').join('.') : '';
+  const text = detail.type === 'string_pattern_mismatch' ? 'has an invalid format' : detail.msg || 'is not valid';
+  return field ? `${field} ${text.charAt(0).toLowerCase()}${text.slice(1)}` : text;
+}
+
 /** A human sentence for any error thrown by the API client or the uploader. */
 export function errorMessage(error) {
   if (!error) return '';
-  if (error instanceof ApiError) return error.message || `Request failed (${error.code || error.status})`;
+  if (error instanceof ApiError) {
+    let text = capitalise(error.message) || `Request failed (${error.code || error.status})`;
+    if (Array.isArray(error.details) && error.details.length) {
+      text = `${text.replace(/\.$/, '')}: ${error.details.map(fieldProblem).join('; ')}.`;
+    }
+    return text;
+  }
   if (error.name === 'AbortError') return 'Cancelled.';
   return error.message || String(error);
 }
