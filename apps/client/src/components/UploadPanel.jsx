@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { formatBytes } from '../lib/format.js';
 import { contentTypeOf, partRange, titleFromFileName } from '../lib/upload.js';
 import ProgressBar from './ProgressBar.jsx';
@@ -75,6 +75,13 @@ export default function UploadPanel({ uploads }) {
   const [staged, setStaged] = useState(null); // {file, title}
   const [dragging, setDragging] = useState(false);
   const [problem, setProblem] = useState('');
+  const wasStaged = useRef(false);
+
+  // Keyboard users land back on the file picker after Upload or Cancel.
+  useEffect(() => {
+    if (!staged && wasStaged.current) inputRef.current?.focus();
+    wasStaged.current = Boolean(staged);
+  }, [staged]);
 
   const accept = (fileList) => {
     const files = Array.from(fileList || []);
