@@ -19,7 +19,7 @@ def init_pool(app: Quart, conninfo: str, min_size: int, max_size: int) -> None:
             min_size=min_size,
             max_size=max_size,
             open=False,
-            timeout=10,
+            timeout=5,  # waiting for a connection longer than this: answer 503
             kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True},
         )
         # wait=False: the service starts (and /health answers 503) while the database is down.

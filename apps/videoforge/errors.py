@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from quart import Quart, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
@@ -60,6 +62,12 @@ def register_error_handlers(app: Quart) -> None:
     async def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
         return {"code": code, "message": exc.description or exc.name}, exc.code or 500
+
+    @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(PoolTimeout)
+    async def database_unavailable(exc: Exception):
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+        return {"code": "database_unavailable", "message": "the database is unavailable; retry"}, 503
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception):

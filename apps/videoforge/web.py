@@ -146,9 +146,11 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
         results = await asyncio.gather(*checks)
         database, s3 = results[0], results[1]
         sqs = results[2] if uses_queue else None
-        healthy = database
-        body = Health(status="ok" if healthy else "unavailable", database=database, s3=s3, sqs=sqs)
-        return body, 200 if healthy else 503
+        # Only the database takes the task out of the load balancer: without S3/SQS the
+        # service still answers reads (and says so); without the database it cannot.
+        status = "unavailable" if not database else "ok" if s3 and sqs is not False else "degraded"
+        body = Health(status=status, database=database, s3=s3, sqs=sqs)
+        return body, 200 if database else 503
 
     app.add_url_rule("/health", "health", health, methods=["GET"])
     app.add_url_rule(f"{prefix}/health", "prefixed_health", health, methods=["GET"])

@@ -257,5 +257,12 @@ def test_health_reports_the_database_honestly(stack, pg):
         assert r.status_code == 503
         assert r.json()["database"] is False
         assert r.json()["s3"] is True
+        # Routes that need the database say so, briefly and without details.
+        listed = httpx.get(f"{down.url}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
+        assert listed.status_code == 503
+        assert listed.json() == {
+            "code": "database_unavailable",
+            "message": "the database is unavailable; retry",
+        }
     finally:
         stop(down.process)

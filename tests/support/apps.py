@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,9 +206,8 @@ def moto_signing_key() -> dict:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
-@pytest.fixture(scope="module", name="stack")
-def stack_fixture(aws, pg, tmp_path_factory) -> Iterator[Stack]:
-    tmp = tmp_path_factory.mktemp("apps")
+def build_stack(aws, pg, tmp: Path) -> tuple[Stack, list[Service]]:
+    """A bucket, queue and user pool in moto, a migrated database, both services running."""
     config = Config(region_name=REGION, signature_version="s3v4", s3={"addressing_style": "path"})
     s3 = boto3.client("s3", endpoint_url=aws.url, config=config)
     sqs = boto3.client("sqs", endpoint_url=aws.url, region_name=REGION)
@@ -240,28 +238,70 @@ def stack_fixture(aws, pg, tmp_path_factory) -> Iterator[Stack]:
     except Exception:
         stop_all(gallery, stream)
         raise
+    stack = Stack(
+        gallery=gallery.url,
+        stream=stream.url,
+        env=env,
+        dsn=dsn,
+        bucket=bucket,
+        queue_url=queue_url,
+        pool_id=pool_id,
+        client_id=client_id,
+        aws_url=aws.url,
+        tmp=tmp,
+        s3=s3,
+        sqs=sqs,
+        cognito=cognito,
+    )
+    return stack, [gallery, stream]
+
+
+def intact(stack: Stack) -> bool:
+    """False once someone reset the emulator (tests of other areas do): rebuild then."""
     try:
-        yield Stack(
-            gallery=gallery.url,
-            stream=stream.url,
-            env=env,
-            dsn=dsn,
-            bucket=bucket,
-            queue_url=queue_url,
-            pool_id=pool_id,
-            client_id=client_id,
-            aws_url=aws.url,
-            tmp=tmp,
-            s3=s3,
-            sqs=sqs,
-            cognito=cognito,
-        )
-    finally:
-        stop_all(gallery, stream)
-        for service in (gallery, stream):
+        stack.s3.head_bucket(Bucket=stack.bucket)
+        stack.cognito.describe_user_pool(UserPoolId=stack.pool_id)
+        stack.sqs.get_queue_attributes(QueueUrl=stack.queue_url, AttributeNames=["QueueArn"])
+    except Exception:
+        return False
+    return all(s.process.poll() is None for s in getattr(stack, "_services", []))
+
+
+class StackHolder:
+    def __init__(self, aws, pg, tmp: Path) -> None:
+        self.aws, self.pg, self.tmp = aws, pg, tmp
+        self.stack: Stack | None = None
+        self.services: list[Service] = []
+
+    def get(self) -> Stack:
+        if self.stack is None or not intact(self.stack):
+            self.close()
+            self.stack, self.services = build_stack(self.aws, self.pg, self.tmp)
+        return self.stack
+
+    def close(self) -> None:
+        stop_all(*self.services)
+        for service in self.services:
             tail = service.log.read_text(errors="replace")
             if "Traceback" in tail:
                 print(f"--- {service.log.name} ---\n{tail[-5000:]}")
+        self.services = []
+
+
+# One holder per test session. A session-scoped fixture imported into several modules would
+# be instantiated once per module, so the holder lives here and is closed at session end.
+_HOLDERS: dict[tuple[str, int], StackHolder] = {}
+
+
+@pytest.fixture(scope="module", name="stack")
+def stack_fixture(aws, pg, request, tmp_path_factory) -> Stack:
+    """The services, shared by the session; rebuilt if another area reset the emulator."""
+    key = (aws.url, pg.port)
+    holder = _HOLDERS.get(key)
+    if holder is None:
+        holder = _HOLDERS[key] = StackHolder(aws, pg, tmp_path_factory.mktemp("apps"))
+        request.config.add_cleanup(holder.close)
+    return holder.get()
 
 
 def wait_until(check, timeout: float = 10.0):

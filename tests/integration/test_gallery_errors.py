@@ -1,0 +1,47 @@
+"""Errors are JSON {code, message}; no traceback or exception text ever reaches a client.
+
+Runs the real gallery app in-process (app.test_app(): before/after_serving included)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.apps import stack_fixture  # noqa: F401
+
+
+@pytest.fixture
+async def client(stack, monkeypatch):
+    for key, value in stack.env.items():
+        monkeypatch.setenv(key, value)
+    from gallery.app import create_app
+
+    app = create_app()
+
+    @app.get("/api/gallery/boom")
+    async def boom():
+        raise RuntimeError("secret internal detail: password=hunter2")
+
+    async with app.test_app() as test_app:
+        yield test_app.test_client()
+
+
+async def test_an_unexpected_error_is_a_bare_500(client):
+    r = await client.get("/api/gallery/boom")
+    assert r.status_code == 500
+    assert await r.get_json() == {"code": "internal_error", "message": "internal server error"}
+    assert b"hunter2" not in await r.get_data()
+
+
+async def test_unknown_routes_and_methods_answer_json(client):
+    r = await client.get("/api/gallery/nope")
+    assert r.status_code == 404
+    assert set(await r.get_json()) == {"code", "message"}
+    r = await client.put("/api/gallery/generate-upload-url")
+    assert r.status_code == 405
+    assert (await r.get_json())["code"] == "method_not_allowed"
+
+
+async def test_the_in_process_app_is_healthy(client):
+    r = await client.get("/health")
+    assert r.status_code == 200
+    assert (await r.get_json())["database"] is True
