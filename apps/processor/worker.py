@@ -293,6 +293,8 @@ class JobRun:
             self.cfg.segment_seconds, self.cfg.x264_preset,
         )  # fmt: skip
         log.info("ffmpeg started", extra={**self.context, "renditions": [r.name for r in renditions]})
+        # A worker killed with -9 leaves FFmpeg to its supervisor: the systemd unit (KillMode
+        # control-group) and supervisord (killasgroup) end the whole group.
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         state = {"out_time": 0.0}
         stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
@@ -445,13 +447,16 @@ class JobRun:
 
     def finish(self) -> None:
         self.sync(final=True)
+        empty = [name for name, up in self.uploads.items() if not up.uploaded]
+        if empty:
+            raise RuntimeError(f"FFmpeg produced no segments for {', '.join(empty)}")
         master = self.write_master(final=True)
         self.remove_stale_objects()
         assets = [self.rendition_asset(up, complete=True) for up in self.uploads.values()]
         assets.append(master)
         if self.poster:
             assets.append(self.poster)
-        self.check_abort()
+        # No abort check from here on: the work is done, recording it takes a moment.
         if not store.mark_ready(self.conn, self.video_id, assets):
             raise PermanentFailure("The video changed state while it was processed.")
         self.delete_message()  # only now: the database says ready
@@ -563,7 +568,10 @@ class Worker:
                 continue
             for message in response.get("Messages", []):
                 if self.stop.is_set():
-                    self.release(message)  # received during shutdown: straight back to the queue
+                    try:
+                        self.release(message)  # received during shutdown: straight back to the queue
+                    except Exception as exc:  # it comes back after its visibility timeout anyway
+                        log.warning("release failed", extra={"error": str(exc)})
                     continue
                 self.handle(message)
 
@@ -617,14 +625,14 @@ class Worker:
             if not any(t.is_alive() for t in threads):
                 break
         log.info("shutting down", extra={"busy": sorted(self.busy), "grace_seconds": self.cfg.shutdown_grace})
+        # Idle threads leave after their long poll returns; busy ones after their job,
+        # unless the grace period runs out first: then they hand their jobs back.
         deadline = time.monotonic() + self.cfg.shutdown_grace
-        while self.busy and time.monotonic() < deadline:
+        while any(t.is_alive() for t in threads):
+            if self.busy and time.monotonic() >= deadline and not self.abort.is_set():
+                log.warning("grace period over; releasing running jobs", extra={"busy": sorted(self.busy)})
+                self.abort.set()
             time.sleep(0.2)
-        if self.busy:
-            self.abort.set()
-        # Idle threads return from their long poll within wait_seconds; busy ones hand back.
-        for t in threads:
-            t.join(timeout=self.cfg.wait_seconds + 30)
         log.info("processor stopped")
         return 0
 
