@@ -1,4 +1,5 @@
-"""Our presigned URLs are byte-identical to botocore's for the same inputs."""
+"""Our presigned URLs are byte-identical to botocore's for the same inputs, and the streaming
+service's playlists use them for every segment of the video and nothing outside it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from streaming.playlists import UnsafeUri, master_playlist, rewrite_media_playlist
 from videoforge.presign import Presigner
+from videoforge.videos import MediaAsset
 
 NOW = datetime.datetime(2026, 3, 14, 23, 59, 58)
 KEYS = [
@@ -91,3 +94,55 @@ def test_signing_time_and_credentials_are_read_per_batch(frozen_time):
     assert "AKIANEW" in second and "X-Amz-Security-Token=new-token" in second
     later = presigner.batch(60, now=frozen_time + 86400).get("k")
     assert "X-Amz-Date=20260315T235958Z" in later
+
+
+# --- the playlists the streaming service presigns -------------------------------------------
+
+VIDEO = "hls/0b6f1c9e-6a43-4f0e-9c55-1d1f6b0f4b8a/"
+
+
+def playlist_batch():
+    session, client = botocore_client("http://127.0.0.1:4566", "path", "tok", "ap-southeast-2")
+    return Presigner(client, "bkt", "ap-southeast-2", session.get_credentials).batch(21600, now=1_800_000_000)
+
+
+def test_media_playlist_segments_and_init_map_become_presigned_urls():
+    batch = playlist_batch()
+    text = (
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-PLAYLIST-TYPE:EVENT\n"
+        '#EXT-X-MAP:URI="init.mp4"\n\n#EXTINF:4.0,\nseg_00000.ts\n#EXTINF:4.0,\nseg_00001.ts\n'
+    )
+    out = rewrite_media_playlist(text, VIDEO + "720p/index.m3u8", VIDEO, batch).splitlines()
+    assert out[:3] == ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-PLAYLIST-TYPE:EVENT"]
+    assert out[3] == f'#EXT-X-MAP:URI="{batch.get(VIDEO + "720p/init.mp4")}"'
+    assert out[5] == batch.get(VIDEO + "720p/seg_00000.ts")
+    assert out[7] == batch.get(VIDEO + "720p/seg_00001.ts")
+    assert "" not in out and "#EXT-X-ENDLIST" not in out
+
+
+def test_media_playlist_uris_outside_the_video_are_refused():
+    batch = playlist_batch()
+    for uri in ("../../other-video/720p/seg.ts", "/etc/passwd", "https://evil.example/seg.ts", "../../../x"):
+        with pytest.raises(UnsafeUri):
+            rewrite_media_playlist(f"#EXTM3U\n#EXTINF:4,\n{uri}\n", VIDEO + "720p/index.m3u8", VIDEO, batch)
+    # ... but a sibling rendition's segment of the same video is fine.
+    ok = rewrite_media_playlist("#EXTM3U\n../480p/seg_1.ts\n", VIDEO + "720p/index.m3u8", VIDEO, batch)
+    assert ok.splitlines()[1] == batch.get(VIDEO + "480p/seg_1.ts")
+
+
+def test_master_lists_variants_relative_to_itself_with_the_token():
+    renditions = [
+        MediaAsset("rendition", "720p", "k", 1280, 720, 2_800_000, "avc1.64001f,mp4a.40.2", True),
+        MediaAsset("rendition", "360p", "k", None, None, None, None, False),
+    ]
+    text = master_playlist(renditions, "a.b+c/d=")
+    assert text.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+        '#EXT-X-STREAM-INF:BANDWIDTH=2800000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"',
+        "720p/playlist.m3u8?token=a.b%2Bc%2Fd%3D",
+        "#EXT-X-STREAM-INF:BANDWIDTH=1",
+        "360p/playlist.m3u8?token=a.b%2Bc%2Fd%3D",
+    ]
+    assert "token" not in master_playlist(renditions, None)
