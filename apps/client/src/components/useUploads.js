@@ -30,6 +30,7 @@ export function useUploads({ session, notify, onConfirmed }) {
       const controller = new AbortController();
       controllers.current.set(key, controller);
       update(key, { phase: 'starting', error: '' });
+      let announced = Boolean(resumeVideoId);
       try {
         const video = await uploadVideo({
           api: session,
@@ -37,7 +38,14 @@ export function useUploads({ session, notify, onConfirmed }) {
           title,
           signal: controller.signal,
           resumeVideoId,
-          onProgress: ({ loaded, total, videoId, phase }) => update(key, { loaded, total, videoId, phase }),
+          onProgress: ({ loaded, total, videoId, phase }) => {
+            update(key, { loaded, total, videoId, phase });
+            if (!announced && videoId) {
+              // The gallery shows the new video (status uploading) right away.
+              announced = true;
+              onConfirmed(null);
+            }
+          },
         });
         update(key, { phase: 'done', videoId: video?.id, loaded: file.size });
         notify(`“${title}” uploaded. Transcoding will start shortly.`, 'success');
