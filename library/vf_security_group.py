@@ -27,8 +27,8 @@ options:
     type: str
   ingress:
     description:
-      - Ingress rules, each C(protocol) (C(tcp), C(udp), C(icmp), C(all)), C(port) or
-        C(from_port)/C(to_port), and C(cidr) or C(source_group), optional C(description).
+      - Ingress rules, each C(protocol) (C(tcp), C(udp), C(icmp), C(all)), C(port), C(ports)
+        (a list) or C(from_port)/C(to_port), and C(cidr) or C(source_group), optional C(description).
     type: list
     elements: dict
     default: []

@@ -133,8 +133,12 @@ def modify_target_group_params(health: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def arn_suffix(arn: str) -> str:
-    """The part of an ELB ARN CloudWatch uses as a dimension (``app/name/id``, ``targetgroup/name/id``)."""
-    return arn.split(":", 5)[5].split("/", 1)[1] if arn.startswith("arn:") and "/" in arn else ""
+    """The part of an ELB ARN CloudWatch uses as a dimension: ``app/name/id`` for a load balancer
+    (``...:loadbalancer/app/name/id``), ``targetgroup/name/id`` for a target group."""
+    if not arn.startswith("arn:") or arn.count(":") < 5:
+        return ""
+    resource = arn.split(":", 5)[5]
+    return resource.removeprefix("loadbalancer/")
 
 
 # --- actions and conditions (listeners and rules) -----------------------------------------
@@ -467,22 +471,26 @@ def permissions_of(permissions: list[Mapping[str, Any]] | None) -> set[tuple]:
 
 
 def desired_permissions(rules: list[Mapping[str, Any]], resolve_group: Callable[[str], str]) -> set[tuple]:
-    """Declared rules ({protocol, port | from_port/to_port, cidr | source_group, description})."""
+    """Declared rules ({protocol, port | ports | from_port/to_port, cidr | source_group, description})."""
     flat = set()
     for rule in rules:
         protocol = str(rule.get("protocol", "tcp")).lower()
         protocol = {"all": "-1", "6": "tcp", "17": "udp"}.get(protocol, protocol)
         if protocol == "-1":
-            low = high = -1
+            ranges = [(-1, -1)]
+        elif rule.get("ports") is not None:
+            ranges = [(int(port), int(port)) for port in rule["ports"]]
         else:
             low = int(rule.get("from_port", rule.get("port", -1)))
-            high = int(rule.get("to_port", rule.get("port", low)))
+            ranges = [(low, int(rule.get("to_port", rule.get("port", low))))]
         description = rule.get("description") or ""
         cidrs = rule.get("cidr") or []
-        for cidr in [cidrs] if isinstance(cidrs, str) else cidrs:
-            flat.add((protocol, low, high, "cidr6" if ":" in cidr else "cidr", cidr, description))
-        if rule.get("source_group"):
-            flat.add((protocol, low, high, "group", resolve_group(rule["source_group"]), description))
+        group = resolve_group(rule["source_group"]) if rule.get("source_group") else None
+        for low, high in ranges:
+            for cidr in [cidrs] if isinstance(cidrs, str) else cidrs:
+                flat.add((protocol, low, high, "cidr6" if ":" in cidr else "cidr", cidr, description))
+            if group:
+                flat.add((protocol, low, high, "group", group, description))
     return flat
 
 

@@ -115,6 +115,8 @@ def run_playbook(
         "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
         "ANSIBLE_CALLBACKS_ENABLED": "vf_results",
         "ANSIBLE_NOCOLOR": "1",
+        # Local connection: pipelining skips the temporary module files (about twice as fast).
+        "ANSIBLE_PIPELINING": "1",
         "ANSIBLE_DEPRECATION_WARNINGS": "0",
         "VF_RESULTS_FILE": str(results_file),
         **(env or {}),
