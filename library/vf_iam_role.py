@@ -92,6 +92,10 @@ account_id:
   description: The AWS account of the caller.
   returned: always
   type: str
+inline_policies:
+  description: The role's inline policy documents by name, as IAM returns them.
+  returned: when it exists
+  type: dict
 exists:
   description: Whether the role exists (after the run).
   returned: always
@@ -300,7 +304,7 @@ def main() -> None:
 def _facts(role: dict | None) -> dict:
     if not role:
         return {}
-    facts = {"arn": role["Arn"]}
+    facts = {"arn": role["Arn"], "inline_policies": role.get("InlinePolicies") or {}}
     if role.get("InstanceProfile"):
         facts["instance_profile_arn"] = role["InstanceProfile"]["Arn"]
     return facts

@@ -27,19 +27,14 @@ options:
     type: str
     default: ""
   services:
-    description: Cloud Map services in the namespace.
+    description: Names of the Cloud Map services in the namespace (DNS labels).
     type: list
-    elements: dict
+    elements: str
     default: []
-    suboptions:
-      name:
-        description: Service name (the DNS label).
-        type: str
-        required: true
-      dns_ttl:
-        description: TTL of the A records.
-        type: int
-        default: 10
+  dns_ttl:
+    description: TTL of the services' A records.
+    type: int
+    default: 10
   purge_services:
     description: Delete services of the namespace that are not declared.
     type: bool
@@ -70,7 +65,7 @@ EXAMPLES = r"""
   vf_service_discovery:
     namespace: video-forge-dev.local
     vpc_id: vpc-123
-    services: [{name: gallery}, {name: streaming}, {name: client}]
+    services: [gallery, streaming, client]
 """
 
 RETURN = r"""
@@ -105,18 +100,18 @@ from ansible.module_utils.vf_aws import (
 def discovery_changes(namespace: dict | None, services: dict, desired: dict) -> list[str]:
     """``services``: name -> get_service's ``Service``; ``desired``: the module params."""
     if namespace is None:
-        return ["create"] + [f"service.{s['name']}" for s in desired["services"]]
+        return ["create"] + [f"service.{name}" for name in desired["services"]]
     changes = []
-    for svc in desired["services"]:
-        cur = services.get(svc["name"])
+    for name in desired["services"]:
+        cur = services.get(name)
         if cur is None:
-            changes.append(f"service.{svc['name']}")
+            changes.append(f"service.{name}")
             continue
         records = (cur.get("DnsConfig") or {}).get("DnsRecords") or []
-        if [(r["Type"], int(r["TTL"])) for r in records] != [("A", svc["dns_ttl"])]:
-            changes.append(f"service.{svc['name']}.dns")
+        if [(r["Type"], int(r["TTL"])) for r in records] != [("A", desired["dns_ttl"])]:
+            changes.append(f"service.{name}.dns")
     if desired["purge_services"]:
-        declared = {s["name"] for s in desired["services"]}
+        declared = set(desired["services"])
         changes += [f"delete_service.{n}" for n in sorted(services) if n not in declared]
     return changes
 
@@ -162,12 +157,8 @@ def main() -> None:
         namespace={"type": "str", "required": True},
         vpc_id={"type": "str"},
         description={"type": "str", "default": ""},
-        services={
-            "type": "list",
-            "elements": "dict",
-            "default": [],
-            "options": {"name": {"type": "str", "required": True}, "dns_ttl": {"type": "int", "default": 10}},
-        },
+        services={"type": "list", "elements": "str", "default": []},
+        dns_ttl={"type": "int", "default": 10},
         purge_services={"type": "bool", "default": True},
         wait_timeout={"type": "int", "default": 300},
         state={"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -194,7 +185,7 @@ def main() -> None:
         changes = discovery_changes(ns, services, p)
         result["changes"] = changes
         if changes:
-            after = {"namespace": p["namespace"], "services": sorted(s["name"] for s in p["services"])}
+            after = {"namespace": p["namespace"], "services": sorted(p["services"])}
             result.update(changed=True, diff={"before": before, "after": after})
         if module.check_mode or not changes:
             module.exit_json(
@@ -214,9 +205,8 @@ def main() -> None:
             namespace_id = wait_operation(sd, op, p["wait_timeout"])["Targets"]["NAMESPACE"]
         else:
             namespace_id = ns["Id"]
-        for svc in p["services"]:
-            name = svc["name"]
-            record = [{"Type": "A", "TTL": svc["dns_ttl"]}]
+        for name in p["services"]:
+            record = [{"Type": "A", "TTL": p["dns_ttl"]}]
             if f"service.{name}" in changes:
                 req = {
                     "Name": name,

@@ -1,0 +1,145 @@
+"""Prerequisites of the compute roles, made directly with boto3 (what the network, messaging,
+storage, identity and edge roles publish), so compute tests do not depend on those roles.
+
+    python -m tests.support.compute PARAMETER_PATH NAME_PREFIX
+
+Idempotent: a second run finds everything and changes nothing. Prints the outputs as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import boto3
+
+SERVICES = {"client": 80, "gallery": 3000, "streaming": 4000}
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+
+def _sg(ec2, vpc_id: str, name: str) -> str:
+    found = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [name]}, {"Name": "vpc-id", "Values": [vpc_id]}]
+    )["SecurityGroups"]
+    if found:
+        return found[0]["GroupId"]
+    return ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc_id)["GroupId"]
+
+
+def ensure(path: str, prefix: str) -> dict[str, str]:
+    ec2 = boto3.client("ec2")
+    ssm = boto3.client("ssm")
+    vpc_id = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault"))
+    subnets = sorted(
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    )[:2]
+    out = {
+        "vpc-id": vpc_id,
+        "public-subnet-ids": ",".join(subnets),
+        "private-subnet-ids": ",".join(subnets),
+        "alb-sg-id": _sg(ec2, vpc_id, f"{prefix}-alb"),
+        "services-sg-id": _sg(ec2, vpc_id, f"{prefix}-services"),
+        "processor-sg-id": _sg(ec2, vpc_id, f"{prefix}-processor"),
+    }
+    sqs = boto3.client("sqs")
+    for key, name in (
+        ("queue", f"{prefix}-video-processing-queue"),
+        ("dlq", f"{prefix}-video-processing-queue-dlq"),
+    ):
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        out[f"{key}-url"] = url
+        out[f"{key}-arn"] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+    out["queue-name"] = f"{prefix}-video-processing-queue"
+    s3 = boto3.client("s3")
+    bucket = f"{prefix}-media"
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
+    out["bucket"] = bucket
+    cognito = boto3.client("cognito-idp")
+    pools = [p for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"{prefix}-users"]
+    pool_id = (
+        pools[0]["Id"] if pools else cognito.create_user_pool(PoolName=f"{prefix}-users")["UserPool"]["Id"]
+    )
+    clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
+    client_id = (
+        clients[0]["ClientId"]
+        if clients
+        else cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="web")["UserPoolClient"][
+            "ClientId"
+        ]
+    )
+    out.update({"user-pool-id": pool_id, "user-pool-client-id": client_id})
+    elb = boto3.client("elbv2")
+    lbs = [
+        lb
+        for lb in elb.describe_load_balancers()["LoadBalancers"]
+        if lb["LoadBalancerName"] == f"{prefix}-alb"
+    ]
+    alb = (
+        lbs[0]
+        if lbs
+        else elb.create_load_balancer(
+            Name=f"{prefix}-alb", Subnets=subnets, SecurityGroups=[out["alb-sg-id"]], Type="application"
+        )["LoadBalancers"][0]
+    )
+    out["alb-arn-suffix"] = alb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
+    existing = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]}
+    for svc, port in SERVICES.items():
+        name = f"{prefix}-{svc}"[:32]
+        tg = (
+            existing.get(name)
+            or elb.create_target_group(
+                Name=name,
+                Protocol="HTTP",
+                Port=port,
+                VpcId=vpc_id,
+                TargetType="ip",
+                HealthCheckPath="/health",
+            )["TargetGroups"][0]
+        )
+        out[f"target-group-arn-{svc}"] = tg["TargetGroupArn"]
+        out[f"target-group-arn-suffix-{svc}"] = tg["TargetGroupArn"].split(":", 5)[5]
+    for key, value in out.items():
+        ssm.put_parameter(Name=f"{path}/{key}", Value=value, Type="String", Overwrite=True)
+    try:
+        ssm.get_parameter(Name=f"{path}/db-password")
+    except ssm.exceptions.ParameterNotFound:
+        ssm.put_parameter(Name=f"{path}/db-password", Value="not-a-real-password", Type="SecureString")
+    try:
+        ssm.get_parameter(Name=AMI_PARAMETER)
+    except ssm.exceptions.ParameterNotFound:  # moto ships it; put it when an emulator does not
+        ssm.put_parameter(Name=AMI_PARAMETER, Value="ami-0123456789abcdef0", Type="String")
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(ensure(sys.argv[1], sys.argv[2]), sort_keys=True))
+
+
+def make_inventory(directory, endpoint_url: str) -> str:
+    """An inventory that is the local one (same catalog, same compute settings) with the AWS
+    endpoint pointing at ``endpoint_url``: the test's emulator, never the lead's stack."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "inventories" / "local"
+    target = Path(directory) / "group_vars" / "all"
+    target.mkdir(parents=True, exist_ok=True)
+    (Path(directory) / "hosts.yml").write_text((root / "hosts.yml").read_text())
+    for name in ("catalog.yml", "compute.yml"):
+        (target / name).write_text((root / "group_vars" / "all" / name).read_text())
+    env = yaml.safe_load((root / "group_vars" / "all" / "environment.yml").read_text())
+    env["videoforge_aws_environment"] = {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": env["videoforge_region"],
+    }
+    registry = "000000000000.dkr.ecr.ap-southeast-2.amazonaws.com"
+    env["videoforge_images"] = {"registry": registry, "tag": "test"}
+    (target / "environment.yml").write_text(yaml.safe_dump(env, sort_keys=False))
+    return str(directory)
