@@ -52,9 +52,19 @@ function useHls(videoRef, video, session) {
             } catch {
               // fall through to the error message
             }
-          } else if (data.type === Hls.ErrorTypes.NETWORK_ERROR && recoveries < MAX_RECOVERIES) {
+          } else if (
+            data.type === Hls.ErrorTypes.NETWORK_ERROR &&
+            !(status >= 400 && status < 500) &&
+            recoveries < MAX_RECOVERIES
+          ) {
+            // A transient failure (timeout, 5xx): reload the playlist or resume loading.
             recoveries += 1;
-            hls.startLoad();
+            if (String(data.details).startsWith('manifest')) {
+              const src = await source();
+              if (!cancelled) hls.loadSource(src);
+            } else {
+              hls.startLoad();
+            }
             return;
           } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && recoveries < MAX_RECOVERIES) {
             recoveries += 1;
