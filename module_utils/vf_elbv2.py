@@ -196,10 +196,15 @@ def desired_action(spec: Mapping[str, Any], resolve_target_group: Callable[[str]
     ``resolve_target_group`` turns ``forward_to`` (a name or ARN) into an ARN, raising
     ``LookupError`` naming what is missing.
     """
-    given = [k for k in ("forward_to", "redirect", "fixed_response") if spec.get(k)]
+    # forward_to may be "" in check mode: a target group an earlier task would create.
+    given = [
+        k
+        for k in ("forward_to", "redirect", "fixed_response")
+        if spec.get(k) or (k == "forward_to" and k in spec and spec[k] is not None)
+    ]
     if len(given) != 1:
         raise ValueError(f"exactly one of forward_to, redirect, fixed_response is required, got {given}")
-    if spec.get("forward_to"):
+    if "forward_to" in given:
         return {"type": "forward", "target_group_arn": resolve_target_group(str(spec["forward_to"]))}
     if spec.get("redirect"):
         redirect = {**REDIRECT_DEFAULTS, **{k: v for k, v in spec["redirect"].items() if v is not None}}
