@@ -515,7 +515,7 @@ def probe_file(ffmpeg: str, path: Path) -> media.Probe:
 
 
 class Worker:
-    def __init__(self, cfg: ProcessorConfig):
+    def __init__(self, cfg: ProcessorConfig, stop: threading.Event | None = None):
         self.cfg = cfg
         self.bucket = cfg.settings.s3_bucket
         self.queue_url = cfg.settings.sqs_queue_url
@@ -524,7 +524,7 @@ class Worker:
         self.visibility = cfg.visibility_timeout or visibility
         self.max_receives = cfg.max_receives or max_receives
         self.heartbeat_interval = cfg.heartbeat_seconds or max(1.0, self.visibility / 3)
-        self.stop = threading.Event()  # no new jobs
+        self.stop = stop or threading.Event()  # no new jobs
         self.abort = threading.Event()  # running jobs hand back their messages
         self.busy: set[str] = set()
         self._local = threading.local()
@@ -648,14 +648,15 @@ def pid_alive(pid: int) -> bool:
 
 
 def main() -> int:
-    cfg = ProcessorConfig.from_env()
-    logs.setup(cfg.settings.log_level)
-    worker = Worker(cfg)
+    stop = threading.Event()
 
     def on_signal(signum, _frame) -> None:
         log.info("signal received", extra={"signal": signal.Signals(signum).name})
-        worker.stop.set()
+        stop.set()
 
+    # First thing: a SIGTERM while starting up is a clean stop too.
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    return worker.run()
+    cfg = ProcessorConfig.from_env()
+    logs.setup(cfg.settings.log_level)
+    return Worker(cfg, stop).run()

@@ -28,6 +28,7 @@ def make_clip(
     fps: int = 10,
     audio: bool = True,
     rotation: int | None = None,
+    video_bitrate: str | None = None,
 ) -> Path:
     """An H.264 (+ AAC) MP4 of a moving test pattern (and a tone), optionally with a
     display-matrix rotation like a phone's portrait recording."""
@@ -38,6 +39,8 @@ def make_clip(
     if audio:
         cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"]
     cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(fps)]
+    if video_bitrate:
+        cmd += ["-b:v", video_bitrate, "-maxrate", video_bitrate, "-bufsize", video_bitrate]
     if audio:
         cmd += ["-c:a", "aac", "-b:a", "64k", "-shortest"]
     tmp = path.with_suffix(".tmp.mp4")
@@ -76,7 +79,7 @@ def clip_no_audio(directory: Path, seconds: float = 3) -> Path:
 def clip_long(directory: Path, seconds: float = 30) -> Path:
     """720p, long enough (many 1 s segments, three renditions) that the first segments land
     in S3 while FFmpeg still runs."""
-    return make_clip(directory / f"long-{seconds}s.mp4", 1280, 720, seconds, fps=25)
+    return make_clip(directory / f"long-{seconds}s.mp4", 1280, 720, seconds, fps=25, video_bitrate="1M")
 
 
 def corrupt_file(directory: Path) -> Path:
