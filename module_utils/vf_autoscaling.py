@@ -210,6 +210,8 @@ def normalize_launch_template_data(data: Mapping[str, Any]) -> dict[str, Any]:
                     ),
                 }
                 for t in data["TagSpecifications"]
+                # the template's own tags are not launch data (moto copies them into version 1)
+                if t["ResourceType"] != "launch-template"
             ),
             key=lambda t: t["ResourceType"],
         )
