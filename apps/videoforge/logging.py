@@ -27,12 +27,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str = "INFO", service: str = "videoforge") -> None:
+def configure(level: str = "INFO") -> None:
+    """JSON lines on stdout, unless logging was configured already (by a test runner or an
+    embedding process): like basicConfig, never take over someone else's handlers."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.addHandler(handler)
     root.setLevel(level.upper())
-    for noisy in ("botocore", "boto3", "urllib3", "s3transfer", "hypercorn.access"):
+    for noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
-    logging.LoggerAdapter(logging.getLogger(service), {}).debug("logging configured")

@@ -91,7 +91,7 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
     """A Quart app for ``service`` ("gallery" or "stream") under /api/<service>."""
     settings = Settings.from_env()
     web_settings = WebSettings.from_env()
-    vf_logging.configure(settings.log_level, name)
+    vf_logging.configure(settings.log_level)
     prefix = f"/api/{service}"
     app = Quart(name)
     app.config["PREFIX"] = prefix
