@@ -297,10 +297,14 @@ def test_ladder_sets_and_failures_with_one_worker(make_stack, clip_dir, tmp_path
         assert int(attrs["BANDWIDTH"]) == row["bandwidth"]
         assert attrs["RESOLUTION"] == f"{row['width']}x{row['height']}"
         assert attrs["CODECS"] == row["codecs"]
+    timelines = set()
     for a in renditions:
         playlist = stack.text(a["s3_key"])
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist and playlist.rstrip().endswith("#EXT-X-ENDLIST")
         assert "seg_00000.ts" in playlist and "://" not in playlist  # relative URIs
+        timelines.add(tuple(line for line in playlist.splitlines() if line.startswith("#EXTINF")))
+    # Keyframe-aligned: every rendition cuts its segments at the same times, so players can switch.
+    assert len(timelines) == 1 and len(next(iter(timelines))) == 3
     poster = stack.s3.get_object(Bucket=stack.bucket, Key=f"thumbnails/{full.video_id}/poster.jpg")
     assert poster["ContentType"] == "image/jpeg" and poster["Body"].read(3) == b"\xff\xd8\xff"
     ffmpeg = clips.ffmpeg_exe()
@@ -351,6 +355,8 @@ def test_ladder_sets_and_failures_with_one_worker(make_stack, clip_dir, tmp_path
             "SELECT count(*) FROM gallery_videos WHERE status = 'processing' AND id = ANY(%s)", (ids,)
         )
         assert left.fetchone()[0] == 0
+
+    assert not any((stack.tmp / "work").iterdir())  # no temporary files left, success or failure
 
     # Redelivery of a finished job: the message is deleted without encoding again.
     before = stack.video(full.video_id)
