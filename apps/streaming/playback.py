@@ -13,13 +13,14 @@ import logging
 import uuid
 
 from botocore.exceptions import ClientError
+from psycopg import AsyncConnection
 from pydantic import BaseModel, Field
 from quart import Blueprint, Response, current_app, g, redirect
 from quart_schema import document_response, validate_querystring
 
 from streaming.playlists import PlaylistCache, UnsafeUri, master_playlist, rewrite_media_playlist
 from videoforge import db, jobs, videos
-from videoforge.auth import current_user
+from videoforge.auth import User, current_user
 from videoforge.errors import ApiError, not_found
 from videoforge.web import aws, web_settings
 
@@ -53,16 +54,14 @@ def cache() -> PlaylistCache:
     return current_app.extensions["playlist_cache"]
 
 
-async def _viewable(video_id: uuid.UUID) -> videos.Video:
-    user = await current_user(required=False, allow_query=True)
-    async with db.pool().connection() as conn:
-        video = await videos.get_video(conn, video_id)
-    if video is None:
+async def _check_viewable(conn: AsyncConnection, video_id: uuid.UUID, user: User | None) -> None:
+    """404 unless the caller may watch: public, or private and theirs."""
+    access = await videos.get_access(conn, video_id)
+    if access is None:
         raise not_found()
-    if video.visibility != "public" and (user is None or user.sub != video.owner_id):
+    if access.visibility != "public" and (user is None or user.sub != access.owner_id):
         raise not_found()
     g.user = user
-    return video
 
 
 def _cache_control(seconds: int) -> str:
@@ -74,8 +73,9 @@ def _cache_control(seconds: int) -> str:
 @document_response(Playlist, 200, PlaylistHeaders)
 async def master(video_id: uuid.UUID, query_args: TokenQuery) -> Response:
     """Master playlist: one variant per rendition, pointing back at this service."""
-    await _viewable(video_id)
+    user = await current_user(required=False, allow_query=True)
     async with db.pool().connection() as conn:
+        await _check_viewable(conn, video_id, user)
         renditions = await videos.assets(conn, video_id, "rendition")
     if not renditions:
         raise ApiError(409, "not_ready", "the video has no playable rendition yet")
@@ -100,8 +100,9 @@ async def _read_object(key: str) -> str | None:
 @document_response(Playlist, 200, PlaylistHeaders)
 async def media(video_id: uuid.UUID, rendition: str, query_args: TokenQuery) -> Response:
     """Media playlist of one rendition; segment URIs are presigned S3 URLs (PLAYBACK_URL_TTL)."""
-    await _viewable(video_id)
+    user = await current_user(required=False, allow_query=True)
     async with db.pool().connection() as conn:
+        await _check_viewable(conn, video_id, user)
         asset = await videos.asset(conn, video_id, "rendition", rendition)
     if asset is None:
         raise not_found("rendition")
@@ -130,8 +131,9 @@ async def media(video_id: uuid.UUID, rendition: str, query_args: TokenQuery) -> 
 @document_response(Redirect, 302, RedirectHeaders)
 async def poster(video_id: uuid.UUID, query_args: TokenQuery) -> Response:
     """302 to a presigned URL of the video's poster image."""
-    await _viewable(video_id)
+    user = await current_user(required=False, allow_query=True)
     async with db.pool().connection() as conn:
+        await _check_viewable(conn, video_id, user)
         posters = await videos.assets(conn, video_id, "poster")
     if not posters:
         raise not_found("poster")

@@ -99,6 +99,19 @@ async def get_video(conn: AsyncConnection, video_id: uuid.UUID) -> Video | None:
     return _video(await cur.fetchone())
 
 
+@dataclass(frozen=True)
+class Access:
+    owner_id: str
+    visibility: str
+
+
+async def get_access(conn: AsyncConnection, video_id: uuid.UUID) -> Access | None:
+    """Who may watch: the lean lookup the streaming hot path needs."""
+    cur = await conn.execute("SELECT owner_id, visibility FROM gallery_videos WHERE id = %s", (video_id,))
+    row = await cur.fetchone()
+    return Access(**row) if row else None
+
+
 async def get_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str) -> Video | None:
     cur = await conn.execute(_SELECT + " WHERE v.id = %s AND v.owner_id = %s", (video_id, owner_id))
     return _video(await cur.fetchone())

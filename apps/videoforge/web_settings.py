@@ -46,6 +46,8 @@ class WebSettings:
     def __post_init__(self) -> None:
         if self.upload_part_size < MIN_PART_SIZE:
             raise ValueError("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
+        if self.upload_multipart_threshold > 5 * 1024**3:
+            raise ValueError("UPLOAD_MULTIPART_THRESHOLD must be at most 5 GiB (the S3 single PUT limit)")
         if self.playlist_cache_seconds * 4 > self.playback_url_ttl:
             raise ValueError(
                 "PLAYLIST_CACHE_SECONDS must be well inside PLAYBACK_URL_TTL (at most a quarter)"
