@@ -43,7 +43,9 @@ class Aws:
             endpoint_url=settings.aws_endpoint_url,
             config=retries.merge(Config(signature_version="s3v4")),
         )
-        public_style = {"addressing_style": "path"} if settings.s3_public_endpoint_url else {}
+        # Virtual-hosted on AWS gives the regional host (bucket.s3.<region>.amazonaws.com): no
+        # 307 from the global endpoint for a new bucket outside us-east-1.
+        public_style = {"addressing_style": "path" if settings.s3_public_endpoint_url else "virtual"}
         self.s3_public = self.session.client(
             "s3",
             endpoint_url=settings.s3_public_endpoint_url,

@@ -31,7 +31,8 @@ KEYS = [
 CASES = [
     pytest.param("http://127.0.0.1:4566", "path", "testing-token", id="endpoint-path-style-token"),
     pytest.param("https://s3.example.test:8444", "path", None, id="endpoint-no-token"),
-    pytest.param(None, None, "FwoGZXIvYXdzEJr//////////wEaDH+abc/def==", id="aws-virtual-host"),
+    pytest.param(None, "virtual", "FwoGZXIvYXdzEJr//////////wEaDH+abc/def==", id="aws-regional-virtual-host"),
+    pytest.param(None, None, "FwoGZXIvYXdzEJr//////////wEaDH+abc/def==", id="aws-default-style"),
 ]
 
 
