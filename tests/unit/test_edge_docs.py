@@ -20,6 +20,7 @@ MODULES = [
     "vf_sqs_queue",
     "vf_s3_bucket",
     "vf_cognito_user_pool",
+    "vf_ssm_parameters",
 ]
 
 

@@ -287,3 +287,22 @@ def test_updates_carry_what_update_calls_would_otherwise_reset():
     client = client_update_params(DESCRIBED_CLIENT, desired_client(DECLARED_CLIENT))
     assert client["AuthSessionValidity"] == 3
     assert client["ClientName"] == "video-forge-users-web"
+
+
+def test_published_outputs_compare_value_description_and_tags():
+    from vf_ssm_parameters import parameters_changes
+
+    current = {
+        "/vf/dev/queue-url": {
+            "Value": "https://q",
+            "Type": "String",
+            "Description": "out",
+            "Tags": {"A": "b"},
+        },
+        "/vf/dev/bucket": {"Value": "media", "Type": "String", "Description": "out", "Tags": {}},
+    }
+    desired = {"/vf/dev/queue-url": "https://q", "/vf/dev/bucket": "media2", "/vf/dev/dlq-url": "https://d"}
+    assert parameters_changes(current, desired, "out", {"A": "b"}, True) == {
+        "/vf/dev/bucket": ["value", "tags"],
+        "/vf/dev/dlq-url": ["create"],
+    }
