@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_autoscaling_group
 short_description: Create, update or delete an Auto Scaling Group, with an instance refresh on change
 description:
-  - Reconciles one group: size (min/max/desired), launch template and version, subnets, health
+  - Reconciles one group - size (min/max/desired), launch template and version, subnets, health
     check, group metrics collection, tags (propagated to instances).
   - When the launch template version it uses changes (e.g. a new default version number was
     passed), an instance refresh is started (unless one is already running) so running

@@ -9,7 +9,7 @@ module: vf_ecr_repository
 short_description: Create, update or delete an ECR repository
 description:
   - Reconciles one repository's tag mutability, scan-on-push setting and tags.
-  - Image tags are immutable by default: a tag (the git commit) always names the same image.
+  - Image tags are immutable by default - a tag (the git commit) always names the same image.
 options:
   name:
     description: The repository name.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_ecs_cluster
 short_description: Create, update or delete an ECS cluster
 description:
-  - Reconciles one ECS cluster: the Container Insights setting, its capacity providers and tags.
+  - Reconciles one ECS cluster - the Container Insights setting, its capacity providers and tags.
   - With I(state=absent) the cluster is deleted; it must have no services left.
 options:
   name:

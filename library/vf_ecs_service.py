@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_ecs_service
 short_description: Create, update or delete an ECS Fargate service and wait for a steady rollout
 description:
-  - Reconciles one ECS service: task definition, network configuration, load balancer
+  - Reconciles one ECS service - task definition, network configuration, load balancer
     attachment to target groups, Cloud Map registries, rolling update percentages, the
     deployment circuit breaker (with rollback), health check grace period.
   - The desired count is left alone when auto scaling owns it, either because

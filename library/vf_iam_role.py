@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_iam_role
 short_description: Create, update, read or delete an IAM role with its inline policies
 description:
-  - Reconciles one role: its trust policy, inline policies (compared with C(canonical_json)
+  - Reconciles one role - its trust policy, inline policies (compared with C(canonical_json)
     so key order and formatting never report a change), attached managed policies, an
     instance profile of the same name (for EC2), description and tags.
   - With I(state=read) nothing changes; the result carries the role (if any) and the

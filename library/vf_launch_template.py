@@ -13,7 +13,7 @@ description:
     differs, then makes it the default version.
   - Every new version carries the complete data rather than a C(SourceVersion) delta, so the
     result does not depend on inheritance (which moto does not implement).
-  - The module base64-encodes I(user_data) itself: pass the rendered script as text.
+  - The module base64-encodes I(user_data) itself - pass the rendered script as text.
   - The AMI is taken from I(image_id) or looked up in the public SSM parameter
     I(image_ssm_parameter) (Amazon Linux 2023 by default). A newer AMI is a real change.
 options:

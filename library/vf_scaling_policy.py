@@ -9,7 +9,7 @@ module: vf_scaling_policy
 short_description: Create, update or delete an Auto Scaling Group scaling policy
 description:
   - Target tracking on a predefined metric (e.g. C(ASGAverageCPUUtilization)) or on a
-    customized metric, including metric math (backlog per instance: the queue's
+    customized metric, including metric math (backlog per instance, the queue's
     C(ApproximateNumberOfMessagesVisible) divided by the group's C(GroupInServiceInstances),
     guarded so the group can scale out from zero instances). C(SimpleScaling) policies (for
     an alarm such as the design document's "queue depth > 5") are supported too.

@@ -1,7 +1,10 @@
 """Prerequisites of the compute roles, made directly with boto3 (what the network, messaging,
 storage, identity and edge roles publish), so compute tests do not depend on those roles.
 
-    python -m tests.support.compute PARAMETER_PATH NAME_PREFIX
+    python -m tests.support.compute PARAMETER_PATH NAME_PREFIX BUCKET USER_POOL_NAME
+
+Names follow the edge, network, messaging, storage and identity roles (``<prefix>-alb``,
+``<prefix>-<service>-tg``, ``<prefix>-services-sg``, ``<prefix>-video-processing-queue``...).
 
 Idempotent: a second run finds everything and changes nothing. Prints the outputs as JSON.
 """
@@ -26,7 +29,7 @@ def _sg(ec2, vpc_id: str, name: str) -> str:
     return ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc_id)["GroupId"]
 
 
-def ensure(path: str, prefix: str) -> dict[str, str]:
+def ensure(path: str, prefix: str, bucket: str, user_pool_name: str) -> dict[str, str]:
     ec2 = boto3.client("ec2")
     ssm = boto3.client("ssm")
     vpc_id = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v.get("IsDefault"))
@@ -38,9 +41,9 @@ def ensure(path: str, prefix: str) -> dict[str, str]:
         "vpc-id": vpc_id,
         "public-subnet-ids": ",".join(subnets),
         "private-subnet-ids": ",".join(subnets),
-        "alb-sg-id": _sg(ec2, vpc_id, f"{prefix}-alb"),
-        "services-sg-id": _sg(ec2, vpc_id, f"{prefix}-services"),
-        "processor-sg-id": _sg(ec2, vpc_id, f"{prefix}-processor"),
+        "alb-sg-id": _sg(ec2, vpc_id, f"{prefix}-alb-sg"),
+        "services-sg-id": _sg(ec2, vpc_id, f"{prefix}-services-sg"),
+        "processor-sg-id": _sg(ec2, vpc_id, f"{prefix}-processor-sg"),
     }
     sqs = boto3.client("sqs")
     for key, name in (
@@ -54,15 +57,12 @@ def ensure(path: str, prefix: str) -> dict[str, str]:
         ]
     out["queue-name"] = f"{prefix}-video-processing-queue"
     s3 = boto3.client("s3")
-    bucket = f"{prefix}-media"
     if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
     out["bucket"] = bucket
     cognito = boto3.client("cognito-idp")
-    pools = [p for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"{prefix}-users"]
-    pool_id = (
-        pools[0]["Id"] if pools else cognito.create_user_pool(PoolName=f"{prefix}-users")["UserPool"]["Id"]
-    )
+    pools = [p for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == user_pool_name]
+    pool_id = pools[0]["Id"] if pools else cognito.create_user_pool(PoolName=user_pool_name)["UserPool"]["Id"]
     clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
     client_id = (
         clients[0]["ClientId"]
@@ -88,7 +88,7 @@ def ensure(path: str, prefix: str) -> dict[str, str]:
     out["alb-arn-suffix"] = alb["LoadBalancerArn"].split(":loadbalancer/", 1)[1]
     existing = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]}
     for svc, port in SERVICES.items():
-        name = f"{prefix}-{svc}"[:32]
+        name = f"{prefix}-{svc}-tg"[:32]
         tg = (
             existing.get(name)
             or elb.create_target_group(
@@ -116,7 +116,7 @@ def ensure(path: str, prefix: str) -> dict[str, str]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(ensure(sys.argv[1], sys.argv[2]), sort_keys=True))
+    print(json.dumps(ensure(*sys.argv[1:5]), sort_keys=True))
 
 
 def make_inventory(directory, endpoint_url: str) -> str:
@@ -143,3 +143,40 @@ def make_inventory(directory, endpoint_url: str) -> str:
     env["videoforge_images"] = {"registry": registry, "tag": "test"}
     (target / "environment.yml").write_text(yaml.safe_dump(env, sort_keys=False))
     return str(directory)
+
+
+def run_playbooks(inventory: str, *args: str, env: dict | None = None):
+    """Run ``ansible-playbook -i inventory ARGS`` from the repository; returns the completed process."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    full_env = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(root / "ansible.cfg"),
+        "ANSIBLE_HOME": str(root / ".ansible"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "NO_COLOR": "1",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-playbook"), "-i", inventory, *args],
+        cwd=root,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def recap(output: str) -> dict[str, int]:
+    """The PLAY RECAP counters of localhost, summed over every play in ``output``."""
+    import re
+
+    totals: dict[str, int] = {}
+    for line in output.splitlines():
+        if line.startswith("localhost") and "ok=" in line:
+            for key, value in re.findall(r"(\w+)=(\d+)", line):
+                totals[key] = totals.get(key, 0) + int(value)
+    return totals

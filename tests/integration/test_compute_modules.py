@@ -1,0 +1,217 @@
+"""The compute playbooks against a real moto server over HTTP: what a deployer relies on.
+
+One emulator and one deployment (compute.yml + processor.yml from the local model) for the
+module; the tests then re-run, change the model, fight the autoscaler and read state back.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+import yaml
+
+from tests.support import compute, services
+
+ROOT = Path(__file__).resolve().parents[2]
+PATH = "/video-forge/local"
+FAMILIES = ["video-forge-local-client", "video-forge-local-gallery", "video-forge-local-streaming"]
+CLUSTER = "video-forge-local"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("compute")
+    with services.aws_emulator(tmp) as emulator:
+        env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
+        previous = services.set_aws_test_env(emulator.url)
+        try:
+            compute.ensure(PATH, "video-forge", "video-forge-storage-local", "video-forge-users")
+            inventory = compute.make_inventory(tmp / "inventory", emulator.url)
+            first = compute.run_playbooks(
+                inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
+            )
+            assert first.returncode == 0, first.stdout[-5000:]
+            yield {"inventory": inventory, "env": env, "first": first}
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def revisions() -> dict[str, list[int]]:
+    ecs = boto3.client("ecs")
+    arns = ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"]
+    out: dict[str, list[int]] = {}
+    for arn in arns:
+        family, rev = arn.rsplit("/", 1)[1].rsplit(":", 1)
+        out.setdefault(family, []).append(int(rev))
+    return {f: sorted(v) for f, v in out.items()}
+
+
+def service(name: str) -> dict:
+    return boto3.client("ecs").describe_services(cluster=CLUSTER, services=[name])["services"][0]
+
+
+def test_second_run_changes_nothing_and_registers_no_revision(stack):
+    before = revisions()
+    assert {f: before.get(f) for f in FAMILIES} == {f: [1] for f in FAMILIES}
+    again = compute.run_playbooks(
+        stack["inventory"], "playbooks/compute.yml", "playbooks/processor.yml", env=stack["env"]
+    )
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert compute.recap(again.stdout)["changed"] == 0, again.stdout[-5000:]
+    assert revisions() == before
+    print("revisions after two runs:", {f: before[f] for f in FAMILIES})
+
+
+def test_services_run_their_task_definitions_behind_their_target_groups(stack):
+    gallery = service("gallery")
+    assert gallery["taskDefinition"].endswith("task-definition/video-forge-local-gallery:1")
+    assert gallery["launchType"] == "FARGATE"
+    assert [lb["containerPort"] for lb in gallery["loadBalancers"]] == [3000]
+    assert gallery["loadBalancers"][0]["targetGroupArn"].split("/")[1] == "video-forge-gallery-tg"
+    assert len(gallery["serviceRegistries"]) == 1
+    td = boto3.client("ecs").describe_task_definition(taskDefinition="video-forge-local-gallery")[
+        "taskDefinition"
+    ]
+    container = td["containerDefinitions"][0]
+    env = {e["name"]: e["value"] for e in container["environment"]}
+    assert env["S3_BUCKET"] == "video-forge-storage-local"
+    assert env["SQS_QUEUE_URL"].endswith("/video-forge-video-processing-queue")
+    assert "DB_PASSWORD" not in env
+    assert [s["name"] for s in container["secrets"]] == ["DB_PASSWORD"]
+    assert container["secrets"][0]["valueFrom"].endswith(":parameter/video-forge/local/db-password")
+    streaming = boto3.client("ecs").describe_task_definition(taskDefinition="video-forge-local-streaming")
+    assert "SQS_QUEUE_URL" not in {
+        e["name"] for e in streaming["taskDefinition"]["containerDefinitions"][0]["environment"]
+    }
+
+
+def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revision(stack, tmp_path):
+    compute_yml = Path(stack["inventory"]) / "group_vars" / "all" / "compute.yml"
+    model = yaml.safe_load(compute_yml.read_text())
+    model["videoforge_compute"]["log_level"] = "DEBUG"
+    compute_yml.write_text(yaml.safe_dump(model))
+    before = revisions()
+
+    check = compute.run_playbooks(
+        stack["inventory"],
+        "playbooks/compute.yml",
+        "--tags",
+        "ecs_services",
+        "--check",
+        "--diff",
+        env=stack["env"],
+    )
+    assert check.returncode == 0, check.stdout[-5000:]
+    assert "-            value: INFO" in check.stdout and "+            value: DEBUG" in check.stdout, (
+        check.stdout[-5000:]
+    )
+    assert revisions() == before, "check mode registered a revision"
+
+    run = compute.run_playbooks(
+        stack["inventory"], "playbooks/compute.yml", "--tags", "ecs_services", env=stack["env"]
+    )
+    assert run.returncode == 0, run.stdout[-5000:]
+    after = revisions()
+    # LOG_LEVEL is application environment: gallery and streaming change, the static client does not.
+    assert after["video-forge-local-gallery"] == [1, 2]
+    assert after["video-forge-local-streaming"] == [1, 2]
+    assert after["video-forge-local-client"] == [1]
+    assert service("gallery")["taskDefinition"].endswith(":2")
+    assert service("client")["taskDefinition"].endswith(":1")
+
+
+def test_desired_count_set_by_the_scaler_is_left_alone(stack):
+    ecs = boto3.client("ecs")
+    targets = boto3.client("application-autoscaling").describe_scalable_targets(
+        ServiceNamespace="ecs", ResourceIds=[f"service/{CLUSTER}/gallery"]
+    )["ScalableTargets"]
+    assert [(t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [(1, 3)]
+    ecs.update_service(cluster=CLUSTER, service="gallery", desiredCount=3)  # as the scaler would
+    run = compute.run_playbooks(
+        stack["inventory"], "playbooks/compute.yml", "--tags", "ecs_services", env=stack["env"]
+    )
+    assert run.returncode == 0, run.stdout[-5000:]
+    assert compute.recap(run.stdout)["changed"] == 0, run.stdout[-5000:]
+    assert service("gallery")["desiredCount"] == 3
+
+
+def test_rendered_user_data_passes_shellcheck(stack, tmp_path):
+    ec2 = boto3.client("ec2")
+    version = ec2.describe_launch_template_versions(
+        LaunchTemplateName="video-forge-local-processor", Versions=["$Default"]
+    )["LaunchTemplateVersions"][0]
+    script = tmp_path / "user-data.sh"
+    script.write_bytes(base64.b64decode(version["LaunchTemplateData"]["UserData"]))
+    assert script.read_text().startswith("#!/bin/bash")
+    assert "python -m processor" in script.read_text()
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    result = subprocess.run(
+        [str(shellcheck), "--severity=style", str(script)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+
+
+def test_processor_scales_on_cpu_and_backlog_per_instance(stack):
+    asg = boto3.client("autoscaling")
+    group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["video-forge-local-processor"])[
+        "AutoScalingGroups"
+    ][0]
+    assert (group["MinSize"], group["MaxSize"], group["DesiredCapacity"]) == (0, 3, 1)
+    policies = {
+        p["PolicyName"]: p
+        for p in asg.describe_policies(AutoScalingGroupName=group["AutoScalingGroupName"])["ScalingPolicies"]
+    }
+    assert policies["cpu"]["TargetTrackingConfiguration"]["TargetValue"] == 70.0
+    metrics = policies["backlog-per-instance"]["TargetTrackingConfiguration"][
+        "CustomizedMetricSpecification"
+    ]["Metrics"]
+    expression = next(m["Expression"] for m in metrics if m.get("Expression"))
+    assert "IF(instances > 0, instances, 1)" in expression  # scales out from zero instances
+
+
+def _policy_resources(role: str) -> list[str]:
+    iam = boto3.client("iam")
+    out: list[str] = []
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        for statement in iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]:
+            resource = statement["Resource"]
+            out.extend([resource] if isinstance(resource, str) else resource)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("role", "prefixes", "queue"),
+    [
+        ("video-forge-local-gallery-task", {"uploads/*", "hls/*", "thumbnails/*"}, True),
+        ("video-forge-local-streaming-task", {"hls/*", "thumbnails/*"}, False),
+        ("video-forge-local-client-task", set(), False),
+        ("video-forge-local-processor", {"uploads/*", "hls/*", "thumbnails/*"}, True),
+    ],
+)
+def test_iam_policies_name_only_their_prefixes_and_queue(stack, role, prefixes, queue):
+    resources = _policy_resources(role)
+    bucket = "arn:aws:s3:::video-forge-storage-local"
+    objects = {r.removeprefix(bucket + "/") for r in resources if r.startswith(bucket + "/")}
+    assert objects == prefixes
+    assert all(r == bucket or r.startswith(bucket + "/") for r in resources if ":s3:::" in r)
+    queues = {r for r in resources if ":sqs:" in r}
+    assert queues == (
+        {"arn:aws:sqs:ap-southeast-2:123456789012:video-forge-video-processing-queue"} if queue else set()
+    )
+    assert "*" not in resources
+    service_name = role.removeprefix("video-forge-local-").removesuffix("-task")
+    for r in resources:
+        if ":ssm:" in r:
+            assert r.split(":parameter", 1)[1].startswith(PATH + "/")
+            if service_name != "processor":
+                assert r.split(":parameter", 1)[1].startswith(f"{PATH}/{service_name}")
