@@ -24,6 +24,13 @@ options:
     description: Scan images when pushed.
     type: bool
     default: true
+  image_tag:
+    description: A tag to look up; the result says whether the repository holds it (C(image_exists)).
+    type: str
+  return_login:
+    description: Return a registry login (C(login.username), C(login.password), C(login.registry)).
+    type: bool
+    default: false
   force_delete:
     description: With I(state=absent), delete the repository even when it holds images.
     type: bool
@@ -58,6 +65,14 @@ arn:
   description: The repository ARN.
   returned: when it exists
   type: str
+image_exists:
+  description: Whether I(image_tag) is in the repository (tags are immutable, so it need not be pushed again).
+  returned: when I(image_tag) is given
+  type: bool
+login:
+  description: Registry credentials (only with I(return_login=true); never logged).
+  returned: when I(return_login=true)
+  type: dict
 uri:
   description: The repository URI (registry/name) to tag and push images to.
   returned: when it exists
@@ -68,6 +83,8 @@ changes:
   type: list
   elements: str
 """
+
+import base64
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_aws import (
@@ -111,6 +128,27 @@ def describe(ecr, name: str) -> dict | None:
     return repo
 
 
+def extras(ecr, name: str, p: dict, exists: bool, no_log_values: set) -> dict:
+    """The read-only extras: whether a tag is pushed, and a registry login."""
+    out: dict = {}
+    if p["image_tag"]:
+        found = False
+        if exists:
+            try:
+                ecr.call("describe_images", repositoryName=name, imageIds=[{"imageTag": p["image_tag"]}])
+                found = True
+            except AwsError as err:
+                if err.code != "ImageNotFoundException":
+                    raise
+        out["image_exists"] = found
+    if p["return_login"]:
+        data = ecr.call("get_authorization_token")["authorizationData"][0]
+        username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
+        no_log_values.add(password)
+        out["login"] = {"username": username, "password": password, "registry": data["proxyEndpoint"]}
+    return out
+
+
 def summary(repo: dict | None) -> dict:
     if not repo:
         return {}
@@ -127,6 +165,8 @@ def main() -> None:
         name={"type": "str", "required": True},
         image_tag_mutability={"type": "str", "choices": ["IMMUTABLE", "MUTABLE"], "default": "IMMUTABLE"},
         scan_on_push={"type": "bool", "default": True},
+        image_tag={"type": "str"},
+        return_login={"type": "bool", "default": False},
         force_delete={"type": "bool", "default": True},
         state={"type": "str", "choices": ["present", "absent"], "default": "present"},
         tags={"type": "dict", "default": {}},
@@ -159,7 +199,10 @@ def main() -> None:
             result.update(changed=True, diff={"before": summary(current), "after": after})
         if module.check_mode or not changes:
             module.exit_json(
-                **result, arn=(current or {}).get("repositoryArn"), uri=(current or {}).get("repositoryUri")
+                **result,
+                **extras(ecr, name, p, current is not None, module.no_log_values),
+                arn=(current or {}).get("repositoryArn"),
+                uri=(current or {}).get("repositoryUri"),
             )
         if "create" in changes:
             req = {
@@ -170,7 +213,12 @@ def main() -> None:
             if p["tags"]:
                 req["tags"] = dict_to_tags(p["tags"])
             current = ecr.call("create_repository", **req)["repository"]
-            module.exit_json(**result, arn=current["repositoryArn"], uri=current["repositoryUri"])
+            module.exit_json(
+                **result,
+                **extras(ecr, name, p, True, module.no_log_values),
+                arn=current["repositoryArn"],
+                uri=current["repositoryUri"],
+            )
         arn = current["repositoryArn"]
         if "image_tag_mutability" in changes:
             ecr.call(
@@ -188,7 +236,12 @@ def main() -> None:
                 ecr.call("untag_resource", resourceArn=arn, tagKeys=to_remove)
             if to_set:
                 ecr.call("tag_resource", resourceArn=arn, tags=dict_to_tags(to_set))
-        module.exit_json(**result, arn=arn, uri=current["repositoryUri"])
+        module.exit_json(
+            **result,
+            **extras(ecr, name, p, True, module.no_log_values),
+            arn=arn,
+            uri=current["repositoryUri"],
+        )
     except AwsError as err:
         fail_with(module.fail_json, err, name=name)
 

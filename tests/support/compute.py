@@ -115,10 +115,6 @@ def ensure(path: str, prefix: str, bucket: str, user_pool_name: str) -> dict[str
     return out
 
 
-if __name__ == "__main__":
-    print(json.dumps(ensure(*sys.argv[1:5]), sort_keys=True))
-
-
 def make_inventory(directory, endpoint_url: str) -> str:
     """An inventory that is the local one (same catalog, same compute settings) with the AWS
     endpoint pointing at ``endpoint_url``: the test's emulator, never the lead's stack."""
@@ -180,3 +176,48 @@ def recap(output: str) -> dict[str, int]:
             for key, value in re.findall(r"(\w+)=(\d+)", line):
                 totals[key] = totals.get(key, 0) + int(value)
     return totals
+
+
+def seed_for_teardown(path: str, prefix: str, compute_prefix: str, bucket: str, user_pool_name: str) -> bool:
+    """Create a sample of every resource family teardown removes, once (a marker parameter
+    outside the published set remembers it). Returns whether it seeded."""
+    ssm = boto3.client("ssm")
+    marker = f"{path}-teardown-seeded"
+    try:
+        ssm.get_parameter(Name=marker)
+        return False
+    except ssm.exceptions.ParameterNotFound:
+        pass
+    ensure(path, prefix, bucket, user_pool_name)
+    ecs = boto3.client("ecs")
+    ecs.create_cluster(clusterName=compute_prefix)
+    ecs.register_task_definition(
+        family=f"{compute_prefix}-gallery",
+        containerDefinitions=[{"name": "gallery", "image": "gallery:1", "memory": 512}],
+    )
+    boto3.client("logs").create_log_group(logGroupName=f"/ecs/{compute_prefix}/gallery")
+    boto3.client("ecr").create_repository(repositoryName=f"{prefix}/gallery")
+    boto3.client("iam").create_role(
+        RoleName=f"{compute_prefix}-gallery-task",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    ssm.put_parameter(Name=marker, Value="yes", Type="String")
+    return True
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--seed-teardown":
+        print(json.dumps({"seeded": seed_for_teardown(*sys.argv[2:7])}))
+    else:
+        print(json.dumps(ensure(*sys.argv[1:5]), sort_keys=True))

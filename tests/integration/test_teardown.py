@@ -1,0 +1,89 @@
+"""playbooks/teardown.yml against a real moto server: after a full compute + processor
+deployment (and the edge, messaging, storage, identity and network resources those read),
+teardown leaves nothing of ours in any resource family, and a second teardown is a no-op."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+
+from tests.support import compute, services
+
+PATH = "/video-forge/local"
+NAME = "video-forge-local"
+
+
+@pytest.fixture(scope="module")
+def torn_down(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("teardown")
+    with services.aws_emulator(tmp) as emulator:
+        env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
+        previous = services.set_aws_test_env(emulator.url)
+        try:
+            compute.ensure(PATH, "video-forge", "video-forge-storage-local", "video-forge-users")
+            inventory = compute.make_inventory(tmp / "inventory", emulator.url)
+            deploy = compute.run_playbooks(
+                inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
+            )
+            assert deploy.returncode == 0, deploy.stdout[-5000:]
+            assert boto3.client("ecs").list_services(cluster=NAME)["serviceArns"], "nothing was deployed"
+            first = compute.run_playbooks(inventory, "playbooks/teardown.yml", env=env)
+            yield {"inventory": inventory, "env": env, "first": first}
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def test_teardown_succeeds(torn_down):
+    assert torn_down["first"].returncode == 0, torn_down["first"].stdout[-5000:]
+    assert compute.recap(torn_down["first"].stdout)["changed"] > 0
+
+
+def test_nothing_of_ours_is_left(torn_down):
+    ecs = boto3.client("ecs")
+    clusters = ecs.describe_clusters(clusters=[NAME])["clusters"]
+    assert [c for c in clusters if c["status"] == "ACTIVE"] == []
+    assert [a for a in ecs.list_task_definitions(status="ACTIVE")["taskDefinitionArns"] if NAME in a] == []
+    aas = boto3.client("application-autoscaling")
+    assert aas.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"] == []
+    asg = boto3.client("autoscaling")
+    assert asg.describe_auto_scaling_groups()["AutoScalingGroups"] == []
+    ec2 = boto3.client("ec2")
+    assert ec2.describe_launch_templates()["LaunchTemplates"] == []
+    ours = {"video-forge-alb-sg", "video-forge-services-sg", "video-forge-processor-sg"}
+    assert [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] in ours] == []
+    alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    assert [a["AlarmName"] for a in alarms if a["AlarmName"].startswith(NAME)] == []
+    iam = boto3.client("iam")
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(NAME)] == []
+    assert [
+        p
+        for p in iam.list_instance_profiles()["InstanceProfiles"]
+        if p["InstanceProfileName"].startswith(NAME)
+    ] == []
+    logs = boto3.client("logs")
+    assert logs.describe_log_groups(logGroupNamePrefix=f"/ecs/{NAME}")["logGroups"] == []
+    assert logs.describe_log_groups(logGroupNamePrefix=f"/ec2/{NAME}")["logGroups"] == []
+    assert boto3.client("servicediscovery").list_namespaces()["Namespaces"] == []
+    elb = boto3.client("elbv2")
+    assert elb.describe_load_balancers()["LoadBalancers"] == []
+    assert elb.describe_target_groups()["TargetGroups"] == []
+    assert boto3.client("sqs").list_queues().get("QueueUrls", []) == []
+    assert "video-forge-storage-local" not in {
+        b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]
+    }
+    pools = boto3.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
+    assert [p for p in pools if p["Name"] == "video-forge-users"] == []
+    params = boto3.client("ssm").get_parameters_by_path(Path=PATH, Recursive=True)["Parameters"]
+    assert [p["Name"] for p in params] == []
+
+
+def test_second_teardown_is_a_quiet_no_op(torn_down):
+    again = compute.run_playbooks(torn_down["inventory"], "playbooks/teardown.yml", env=torn_down["env"])
+    assert again.returncode == 0, again.stdout[-5000:]
+    assert compute.recap(again.stdout)["changed"] == 0, again.stdout[-5000:]
