@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '../lib/api.js';
-import { isActive } from '../lib/format.js';
+import { ACTIVE_STATUSES, isActive } from '../lib/format.js';
 import { appendPage, mergeFirstPage, replaceVideo } from '../lib/gallery.js';
 import EditDialog from './EditDialog.jsx';
 import VideoCard from './VideoCard.jsx';
@@ -18,12 +18,23 @@ export default function Gallery({ session, notify, uploads, version }) {
   const [editing, setEditing] = useState(null);
   const [now, setNow] = useState(() => Date.now());
   const videosRef = useRef(videos);
+  const announced = useRef(new Set());
   videosRef.current = videos;
 
   const refresh = useCallback(
     async (signal) => {
       try {
         const page = await session.listVideos({ limit: PAGE_SIZE }, signal);
+        // Tell the person when something they were waiting for finishes.
+        const before = new Map(videosRef.current.map((v) => [v.id, v.status]));
+        for (const video of page.items || []) {
+          const was = before.get(video.id);
+          const key = `${video.id}:${video.status}:${video.updatedAt}`;
+          if (!was || was === video.status || !ACTIVE_STATUSES.has(was) || announced.current.has(key)) continue;
+          announced.current.add(key);
+          if (video.status === 'ready') notify(`“${video.title}” is ready to watch.`, 'success');
+          if (video.status === 'failed') notify(`“${video.title}” could not be processed.`, 'error');
+        }
         setVideos((shown) => mergeFirstPage(shown, page));
         setCursor((current) => (videosRef.current.length > PAGE_SIZE ? current : page.nextCursor));
         setState('ready');
@@ -35,7 +46,7 @@ export default function Gallery({ session, notify, uploads, version }) {
         setState((s) => (s === 'loading' ? 'error' : s));
       }
     },
-    [session],
+    [session, notify],
   );
 
   // First load, and again whenever an upload was confirmed (or failed) in this tab.

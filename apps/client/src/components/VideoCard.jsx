@@ -101,7 +101,7 @@ export default function VideoCard({ video, now, token, upload, onRetry, onDelete
             tone={status === 'uploading' ? 'accent' : 'info'}
           />
         )}
-        <p className={status === 'failed' ? 'video-detail error-text' : 'video-detail'} aria-live="polite">
+        <p className={status === 'failed' ? 'video-detail error-text' : 'video-detail'}>
           {detail}
         </p>
         {readyAt && <p className="video-eta muted">Estimated ready at {formatClock(video.estimatedReadyAt)}</p>}
