@@ -100,6 +100,7 @@ class ProcessorConfig:
     retry_delay: int
     poll_interval: float
     transfer_concurrency: int
+    stall_seconds: float
 
     @classmethod
     def from_env(cls, settings: Settings | None = None) -> ProcessorConfig:
@@ -122,4 +123,5 @@ class ProcessorConfig:
             retry_delay=int(os.environ.get("PROCESSOR_RETRY_DELAY") or 30),
             poll_interval=_float("PROCESSOR_POLL_INTERVAL", 0.5),
             transfer_concurrency=int(os.environ.get("PROCESSOR_TRANSFER_CONCURRENCY") or 8),
+            stall_seconds=_float("PROCESSOR_STALL_SECONDS", 600),
         )

@@ -105,9 +105,14 @@ class Heartbeat(threading.Thread):
                 self.beats += 1
                 log.debug("heartbeat", extra={**self.context, "visibility": self.visibility})
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
+                error = exc.response.get("Error", {})
                 log.warning("heartbeat failed", extra={**self.context, "error": str(exc)})
-                if code in self.LOST_CODES:
+                # SQS answers a stale receipt handle (the message went visible and someone
+                # else received it) with one of these.
+                stale = error.get("Code") == "InvalidParameterValue" and "ReceiptHandle" in error.get(
+                    "Message", ""
+                )
+                if error.get("Code") in self.LOST_CODES or stale:
                     self.lost.set()
                     return
             except Exception as exc:  # a network blip: the next beat may work, the timeout has slack
@@ -296,14 +301,14 @@ class JobRun:
         # A worker killed with -9 leaves FFmpeg to its supervisor: the systemd unit (KillMode
         # control-group) and supervisord (killasgroup) end the whole group.
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        state = {"out_time": 0.0}
+        state = {"out_time": 0.0, "moved_at": time.monotonic()}
         stderr_tail: collections.deque[str] = collections.deque(maxlen=30)
 
         def read_progress() -> None:
             for line in proc.stdout:
                 out_time, _ = media.parse_progress([line])
-                if out_time is not None:
-                    state["out_time"] = out_time
+                if out_time is not None and out_time != state["out_time"]:
+                    state["out_time"], state["moved_at"] = out_time, time.monotonic()
 
         readers = [
             threading.Thread(target=read_progress, daemon=True),
@@ -315,6 +320,8 @@ class JobRun:
         try:
             while proc.poll() is None:
                 self.check_abort()
+                if time.monotonic() - state["moved_at"] > self.cfg.stall_seconds:
+                    raise RuntimeError(f"FFmpeg made no progress for {self.cfg.stall_seconds:.0f} s")
                 self.sync(final=False)
                 percent = media.progress_percent(state["out_time"], probe.duration)
                 now = time.monotonic()
