@@ -321,3 +321,11 @@ def test_master_playlist_lists_every_variant_with_bandwidth_resolution_codecs():
 def test_estimated_bandwidth_covers_the_peak_rate_and_audio():
     (r,) = media.select_ladder(_probe(640, 360), DEFAULT_LADDER, LADDER)
     assert r.estimated_bandwidth() > r.max_rate + r.audio_bitrate
+
+
+def test_poster_size_keeps_orientation_and_caps_the_short_side():
+    from processor.worker import poster_size
+
+    assert poster_size(_probe(1920, 1080)) == (1280, 720)
+    assert poster_size(_probe(1920, 1080, rotation=90)) == (720, 1280)
+    assert poster_size(_probe(640, 360)) == (640, 360)
