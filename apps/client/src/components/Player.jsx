@@ -29,7 +29,8 @@ function useHls(videoRef, video, session) {
       const src = await source();
       if (cancelled) return;
       if (Hls.isSupported()) {
-        hls = new Hls({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60 });
+        // startPosition 0: a growing (EVENT) playlist is watched from its start, not its live edge.
+        hls = new Hls({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60, startPosition: 0 });
         hlsRef.current = hls;
         let renewedToken = false;
         let recoveries = 0;
