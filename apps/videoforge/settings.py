@@ -45,9 +45,16 @@ class Settings:
 
     @property
     def db_conninfo(self) -> str:
-        return (
-            f"host={self.db_host} port={self.db_port} dbname={self.db_name} "
-            f"user={self.db_user} password={self.db_password} application_name=videoforge"
+        # make_conninfo quotes values, so an empty password or one with spaces stays one value.
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.db_host,
+            port=self.db_port,
+            dbname=self.db_name,
+            user=self.db_user,
+            password=self.db_password or None,
+            application_name="videoforge",
         )
 
     @classmethod
