@@ -389,7 +389,13 @@ def main() -> None:
                         )
             module.exit_json(**result)
 
-        td_arn = resolve_task_definition(ecs, p["task_definition"])
+        try:
+            td_arn = resolve_task_definition(ecs, p["task_definition"])
+        except AwsError:
+            if not module.check_mode:
+                raise
+            # check mode before the family's first revision is registered: nothing to resolve yet
+            td_arn = p["task_definition"]
         mode = p["desired_count_managed_by_autoscaling"]
         if mode == "auto":
             managed = current is not None and autoscaling_registered(

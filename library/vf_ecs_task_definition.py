@@ -135,7 +135,8 @@ def read_latest(ecs, family: str) -> tuple[dict | None, dict]:
     try:
         resp = ecs.call("describe_task_definition", taskDefinition=family, include=["TAGS"])
     except AwsError as err:
-        if err.code in ("ClientException", "InvalidParameterException") or "not" in err.message.lower():
+        # ECS answers ClientException "Unable to describe task definition" for an unknown family.
+        if err.code in ("ClientException", "InvalidParameterException"):
             return None, {}
         raise
     td = resp["taskDefinition"]
