@@ -7,12 +7,36 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
-from tests.support.apps import MIB, service_env, stack_fixture, start_service  # noqa: F401
-from tests.support.services import stop
+from tests.support.apps import (  # noqa: F401
+    MIB,
+    launch_service,
+    service_env,
+    stack_fixture,
+    stop_all,
+    wait_healthy,
+)
+from tests.support.services import free_port
 from videoforge.jobs import Job, source_key
 
 JOB_KEYS = {"jobId", "videoId", "s3Key", "userId", "qualities", "timestamp"}
+
+
+@pytest.fixture(scope="module")
+def odd_galleries(stack, pg):
+    """Two more gallery instances, started together: one whose queue does not exist, one
+    whose database is unreachable."""
+    no_queue = {**stack.env, "SQS_QUEUE_URL": stack.queue_url.rsplit("/", 1)[0] + "/no-such-queue"}
+    no_db = {**stack.env, "DB_PORT": str(free_port()), "DB_NAME": "nowhere"}
+    broken = launch_service("gallery.app:app", no_queue, stack.tmp)
+    down = launch_service("gallery.app:app", no_db, stack.tmp)
+    try:
+        wait_healthy(broken)
+        wait_healthy(down, expect_healthy=False)
+        yield {"no_queue": broken, "no_db": down}
+    finally:
+        stop_all(broken, down)
 
 
 def generate(stack, user, size, content_type="video/mp4", name="holiday.mp4"):
@@ -212,57 +236,42 @@ def test_upload_requests_are_validated(stack):
     assert unknown.status_code == 404
 
 
-def test_a_failed_send_leaves_the_video_retryable(stack):
+def test_a_failed_send_leaves_the_video_retryable(stack, odd_galleries):
     """Gallery with an unreachable queue: confirm answers 503 and the row stays 'uploading';
     the same confirm through a healthy instance then queues exactly one job."""
-    env = {**stack.env, "SQS_QUEUE_URL": stack.queue_url.rsplit("/", 1)[0] + "/no-such-queue"}
-    broken = start_service("gallery.app:app", env, stack.tmp)
-    try:
-        data = os.urandom(10_000)
-        ticket = generate(stack, "alice", len(data)).json()
-        httpx.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
-        r = httpx.post(
-            f"{broken.url}/api/gallery/confirm-upload",
-            json={"videoId": ticket["videoId"]},
-            headers=stack.headers("alice"),
-            timeout=60,
-        )
-        assert r.status_code == 503
-        assert r.json() == {
-            "code": "queue_unavailable",
-            "message": "the processing queue is unavailable; retry",
-        }
-        assert row(stack, ticket["videoId"])[0] == "uploading"
-    finally:
-        stop(broken.process)
+    broken = odd_galleries["no_queue"]
+    data = os.urandom(10_000)
+    ticket = generate(stack, "alice", len(data)).json()
+    httpx.put(ticket["upload"]["url"], content=data, headers=ticket["upload"]["headers"])
+    r = httpx.post(
+        f"{broken.url}/api/gallery/confirm-upload",
+        json={"videoId": ticket["videoId"]},
+        headers=stack.headers("alice"),
+        timeout=60,
+    )
+    assert r.status_code == 503
+    assert r.json() == {"code": "queue_unavailable", "message": "the processing queue is unavailable; retry"}
+    assert row(stack, ticket["videoId"])[0] == "uploading"
     r = confirm(stack, "alice", ticket["videoId"])
     assert r.status_code == 200 and r.json()["status"] == "queued"
     assert len(jobs_for(stack.drain(), ticket["videoId"])) == 1
 
 
-def test_health_reports_the_database_honestly(stack, pg):
+def test_health_reports_the_database_honestly(stack, odd_galleries):
     ok = httpx.get(f"{stack.gallery}/health")
     assert ok.status_code == 200
     assert ok.json() == {"status": "ok", "database": True, "s3": True, "sqs": True}
     assert httpx.get(f"{stack.gallery}/api/gallery/health").status_code == 200
     assert httpx.get(f"{stack.stream}/api/stream/health").json()["database"] is True
+    degraded = httpx.get(f"{odd_galleries['no_queue'].url}/health")
+    assert degraded.status_code == 200  # the ALB keeps it: it can still serve reads
+    assert degraded.json() == {"status": "degraded", "database": True, "s3": True, "sqs": False}
 
-    from tests.support.services import free_port
-
-    env = service_env(pg, "nowhere", **{k: v for k, v in stack.env.items() if not k.startswith("DB_")})
-    env.update(DB_PORT=str(free_port()), DB_NAME="nowhere")
-    down = start_service("gallery.app:app", env, stack.tmp, expect_healthy=False)
-    try:
-        r = httpx.get(f"{down.url}/health", timeout=30)
-        assert r.status_code == 503
-        assert r.json()["database"] is False
-        assert r.json()["s3"] is True
-        # Routes that need the database say so, briefly and without details.
-        listed = httpx.get(f"{down.url}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
-        assert listed.status_code == 503
-        assert listed.json() == {
-            "code": "database_unavailable",
-            "message": "the database is unavailable; retry",
-        }
-    finally:
-        stop(down.process)
+    down = odd_galleries["no_db"]
+    r = httpx.get(f"{down.url}/health", timeout=30)
+    assert r.status_code == 503
+    assert r.json() == {"status": "unavailable", "database": False, "s3": True, "sqs": True}
+    # Routes that need the database say so, briefly and without details.
+    listed = httpx.get(f"{down.url}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
+    assert listed.status_code == 503
+    assert listed.json() == {"code": "database_unavailable", "message": "the database is unavailable; retry"}

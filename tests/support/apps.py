@@ -117,7 +117,7 @@ def launch_service(module: str, env: dict[str, str], log_dir: Path) -> Service:
     port = services.free_port()
     log = log_dir / f"{module.split('.')[0]}-{port}.log"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--workers", "1", module],
+        [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "1", module],
         cwd=ROOT,
         env=env,
         stdout=log.open("wb"),
