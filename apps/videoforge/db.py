@@ -30,7 +30,7 @@ def init_pool(app: Quart, conninfo: str, min_size: int, max_size: int) -> None:
     async def close_pool() -> None:
         pool = app.extensions.pop("db_pool", None)
         if pool is not None:
-            await pool.close()
+            await pool.close(timeout=2)
 
 
 def pool() -> AsyncConnectionPool:
