@@ -25,6 +25,7 @@ log = logging.getLogger("videoforge.web")
 
 
 class Health(BaseModel):
+    service: str
     status: str
     database: bool
     s3: bool
@@ -151,7 +152,7 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
         # Only the database takes the task out of the load balancer: without S3/SQS the
         # service still answers reads (and says so); without the database it cannot.
         status = "unavailable" if not database else "ok" if s3 and sqs is not False else "degraded"
-        body = Health(status=status, database=database, s3=s3, sqs=sqs)
+        body = Health(service=name, status=status, database=database, s3=s3, sqs=sqs)
         return body, 200 if database else 503
 
     app.add_url_rule("/health", "health", health, methods=["GET"])

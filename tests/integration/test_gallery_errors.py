@@ -44,4 +44,6 @@ async def test_unknown_routes_and_methods_answer_json(client):
 async def test_the_in_process_app_is_healthy(client):
     r = await client.get("/health")
     assert r.status_code == 200
-    assert (await r.get_json())["database"] is True
+    body = await r.get_json()
+    assert body["database"] is True
+    assert body["service"] == "gallery"  # the edge test tells the services apart by this
