@@ -336,3 +336,35 @@ def test_target_group_change_keeps_registered_targets(aws, deployment, tmp_path)
     )
     health = elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
     assert [t["Target"]["Id"] for t in health] == ["172.31.0.10"]
+
+
+def test_requested_certificate_is_validated_through_the_hosted_zone(aws, tmp_path):
+    route53 = boto3.client("route53")
+    zone_id = route53.create_hosted_zone(Name="video.example.com", CallerReference="vf-test-dns")[
+        "HostedZone"
+    ]["Id"]
+    task = {
+        "name": "Ensure the site certificate",
+        "vf_acm_certificate": {
+            "name": "vf-test-dns",
+            "domain_name": "video.example.com",
+            "hosted_zone_id": zone_id.rsplit("/", 1)[-1],
+            # The emulator issues after MOTO_ACM_VALIDATION_WAIT; do not wait for it here.
+            "wait_timeout": 0,
+        },
+    }
+    plays = [{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]
+    first = run_playbook(tmp_path, plays)
+    assert first.ok, first.output[-3000:]
+    result = first.tasks[-1].result
+    assert result["changes"] == ["request certificate", "write validation records"]
+    cert = boto3.client("acm").describe_certificate(CertificateArn=result["certificate_arn"])["Certificate"]
+    record = cert["DomainValidationOptions"][0]["ResourceRecord"]
+    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    cnames = {
+        r["Name"].rstrip("."): r["ResourceRecords"][0]["Value"] for r in records if r["Type"] == "CNAME"
+    }
+    assert cnames == {record["Name"].rstrip("."): record["Value"]}
+    again = run_playbook(tmp_path, plays)
+    assert again.ok and again.changed_tasks() == []
+    assert again.tasks[-1].result["certificate_arn"] == result["certificate_arn"]
