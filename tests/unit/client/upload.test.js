@@ -90,13 +90,17 @@ describe('uploadVideo', () => {
     const gallery = fakeGallery({ method: 'PUT', url: 'https://s3.example/put', headers: { 'Content-Type': 'video/mp4' } });
     const puts = [];
     const progress = [];
+    const resumableFlags = new Set();
     const file = makeFile(1000);
     const video = await uploadVideo({
       api: gallery,
       file,
       title: 'Holiday',
       storage: new MemoryStorage(),
-      onProgress: (p) => progress.push(p.loaded),
+      onProgress: (p) => {
+        progress.push(p.loaded);
+        if (p.videoId) resumableFlags.add(p.resumable);
+      },
       put: async (url, body, { headers, onProgress }) => {
         puts.push({ url, size: body.size, headers });
         onProgress(500);
@@ -108,16 +112,19 @@ describe('uploadVideo', () => {
     expect(gallery.confirmed).toEqual([{ videoId: 'v1', title: 'Holiday' }]);
     expect(video.status).toBe('queued');
     expect(progress.at(-1)).toBe(1000);
+    expect(resumableFlags).toEqual(new Set([false]));
   });
 
   it('uploads every part of a large file and confirms with the ETags S3 returned, in order', async () => {
     const gallery = fakeGallery(multipart(3, 400));
     const file = makeFile(1000);
     const seen = [];
+    const flags = new Set();
     await uploadVideo({
       api: gallery,
       file,
       title: 'Big',
+      onProgress: (p) => flags.add(p.resumable),
       storage: new MemoryStorage(),
       now: () => NOW,
       put: async (url, body) => {
@@ -126,6 +133,7 @@ describe('uploadVideo', () => {
         return { status: 200, etag: `"etag-${n}"` };
       },
     });
+    expect(flags).toEqual(new Set([true]));
     expect(seen.sort()).toEqual([
       [1, 400],
       [2, 400],

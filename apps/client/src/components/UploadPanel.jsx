@@ -9,7 +9,7 @@ const PHASES = {
   confirming: 'Finishing…',
   done: 'Uploaded',
   error: 'Failed',
-  cancelled: 'Paused',
+  cancelled: 'Stopped',
 };
 
 function isVideo(file) {
@@ -26,7 +26,7 @@ function UploadRow({ item, onCancel, onRetry, onDismiss }) {
           {item.title}
         </span>
         <span className="upload-phase">
-          {PHASES[item.phase]}
+          {item.phase === 'cancelled' && item.resumable ? 'Paused' : PHASES[item.phase]}
           {item.phase === 'uploading' && ` ${Math.floor(percent)}%`}
         </span>
       </div>
@@ -44,13 +44,13 @@ function UploadRow({ item, onCancel, onRetry, onDismiss }) {
         <span className="row-actions">
           {running && (
             <button type="button" className="button small ghost" onClick={() => onCancel(item.key)}>
-              {item.phase === 'uploading' ? 'Pause' : 'Cancel'}
+              {item.phase === 'uploading' && item.resumable ? 'Pause' : 'Cancel'}
             </button>
           )}
           {(item.phase === 'error' || item.phase === 'cancelled') && (
             <>
               <button type="button" className="button small" onClick={() => onRetry(item.key)}>
-                {item.phase === 'cancelled' ? 'Resume' : 'Retry'}
+                {item.phase === 'cancelled' && item.resumable ? 'Resume' : 'Retry'}
               </button>
               <button type="button" className="button small ghost" onClick={() => onDismiss(item.key)}>
                 Dismiss

@@ -38,8 +38,10 @@ export function useUploads({ session, notify, onConfirmed }) {
           title,
           signal: controller.signal,
           resumeVideoId,
-          onProgress: ({ loaded, total, videoId, phase }) => {
-            update(key, { loaded, total, videoId, phase });
+          onProgress: ({ loaded, total, videoId, phase, resumable }) => {
+            files.current.get(key).videoId = videoId;
+            files.current.get(key).resumable = resumable;
+            update(key, { loaded, total, videoId, phase, resumable });
             if (!announced && videoId) {
               // The gallery shows the new video (status uploading) right away.
               announced = true;
@@ -92,12 +94,38 @@ export function useUploads({ session, notify, onConfirmed }) {
     [run],
   );
 
+  // A single-PUT upload cannot resume: its unfinished video is discarded before a new try
+  // (or when the person gives up) so no dead "uploading" row stays in the gallery.
+  const discardUnfinished = useCallback(
+    async (key) => {
+      const entry = files.current.get(key);
+      if (!entry || entry.resumable !== false || !entry.videoId) return;
+      const videoId = entry.videoId;
+      entry.videoId = null;
+      try {
+        await session.deleteVideo(videoId);
+      } catch {
+        // Already gone, or the gallery is unreachable: the person can still delete it by hand.
+      }
+      onConfirmed(null);
+    },
+    [session, onConfirmed],
+  );
   const cancel = useCallback((key) => controllers.current.get(key)?.abort(), []);
-  const retry = useCallback((key) => run(key), [run]);
-  const dismiss = useCallback((key) => {
-    files.current.delete(key);
-    setItems((list) => list.filter((item) => item.key !== key));
-  }, []);
+  const retry = useCallback(
+    async (key) => {
+      await discardUnfinished(key);
+      run(key);
+    },
+    [run, discardUnfinished],
+  );
+  const dismiss = useCallback(
+    (key) => {
+      discardUnfinished(key).finally(() => files.current.delete(key));
+      setItems((list) => list.filter((item) => item.key !== key));
+    },
+    [discardUnfinished],
+  );
   const cancelAll = useCallback(() => {
     for (const controller of controllers.current.values()) controller.abort();
   }, []);

@@ -236,7 +236,10 @@ export async function uploadVideo({
   retryDelayMs = 1000,
 }) {
   const total = file.size;
-  const report = (loaded, videoId, phase) => onProgress({ loaded: Math.min(loaded, total), total, videoId, phase });
+  // `resumable`: a multipart upload survives a pause or failure; a single PUT starts over.
+  let resumable = true;
+  const report = (loaded, videoId, phase) =>
+    onProgress({ loaded: Math.min(loaded, total), total, videoId, phase, resumable });
 
   let state = null;
   const saved = loadState(storage, file);
@@ -268,8 +271,9 @@ export async function uploadVideo({
       signal,
     );
     const { videoId, upload } = created;
+    resumable = upload.method === 'MULTIPART';
     report(0, videoId, 'uploading');
-    if (upload.method !== 'MULTIPART') {
+    if (!resumable) {
       await withRetries(
         () =>
           put(upload.url, file, {
