@@ -27,7 +27,8 @@ CLUSTER = "video-forge-local"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("compute")
-    with services.aws_emulator(tmp) as emulator:
+    recording = tmp / "writes.jsonl"  # the emulator records every state-changing request here
+    with services.aws_emulator(tmp, recording=recording) as emulator:
         env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
         previous = services.set_aws_test_env(emulator.url)
         try:
@@ -37,7 +38,7 @@ def stack(tmp_path_factory):
                 inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
             )
             assert first.returncode == 0, first.stdout[-5000:]
-            yield {"inventory": inventory, "env": env, "first": first}
+            yield {"inventory": inventory, "env": env, "first": first, "recording": recording}
         finally:
             for key, value in previous.items():
                 if value is None:
@@ -101,6 +102,8 @@ def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revis
     model["videoforge_compute"]["log_level"] = "DEBUG"
     compute_yml.write_text(yaml.safe_dump(model))
     before = revisions()
+    writes_before = len(stack["recording"].read_text().splitlines())
+    assert writes_before > 0, "the emulator recorded none of the deployment's writes"
 
     check = compute.run_playbooks(
         stack["inventory"],
@@ -116,6 +119,8 @@ def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revis
         check.stdout[-5000:]
     )
     assert revisions() == before, "check mode registered a revision"
+    check_writes = stack["recording"].read_text().splitlines()[writes_before:]
+    assert check_writes == [], f"check mode made mutating calls: {check_writes[:3]}"
 
     run = compute.run_playbooks(
         stack["inventory"], "playbooks/compute.yml", "--tags", "ecs_services", env=stack["env"]
