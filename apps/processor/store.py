@@ -62,18 +62,33 @@ def is_finished(conn: psycopg.Connection, video_id: str) -> bool:
     return bool(row and row[0])
 
 
-def start_processing(conn: psycopg.Connection, video_id: str, job_id: str) -> bool:
-    row = conn.execute(
-        """
-        UPDATE gallery_videos
-           SET status = 'processing', started_at = now(), attempts = attempts + 1, progress = 0,
-               error = NULL, ready_at = NULL, updated_at = now(), job_id = COALESCE(job_id, %s::uuid)
-         WHERE id = %s AND status <> 'uploading'
-        RETURNING id
-        """,
-        (job_id, video_id),
-    ).fetchone()
-    return row is not None
+def start_processing(conn: psycopg.Connection, video_id: str, job_id: str) -> bool | None:
+    """Claim the video for this attempt: True when claimed, False when it is not waiting for
+    processing, None when its upload is not confirmed (yet).
+
+    The gallery sends the job inside its confirm transaction and commits after the send, so
+    a fast worker can see the row still 'uploading'. Locking the row first waits for that
+    transaction: once it commits the row reads 'queued'. A row still 'uploading' after the
+    lock means confirm did not commit; the client confirms again and the job comes back.
+    """
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT status FROM gallery_videos WHERE id = %s FOR UPDATE", (video_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        if row[0] == "uploading":
+            return None
+        conn.execute(
+            """
+            UPDATE gallery_videos
+               SET status = 'processing', started_at = now(), attempts = attempts + 1, progress = 0,
+                   error = NULL, ready_at = NULL, updated_at = now(), job_id = COALESCE(job_id, %s::uuid)
+             WHERE id = %s
+            """,
+            (job_id, video_id),
+        )
+    return True
 
 
 def set_source_facts(conn: psycopg.Connection, video_id: str, duration: float, width: int, height: int,

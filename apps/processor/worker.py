@@ -52,6 +52,10 @@ PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 MIB = 1024 * 1024
 
 
+# How long a job for a not-yet-confirmed upload waits before it is received again.
+UNCONFIRMED_RETRY_SECONDS = 5
+
+
 class PermanentFailure(Exception):
     """The job can never succeed: the message is a readable reason for the user."""
 
@@ -238,7 +242,13 @@ class JobRun:
             log.info("video already ready; deleting the redelivered job", extra=self.context)
             self.delete_message()
             return
-        if not store.start_processing(self.conn, self.video_id, self.job.job_id):
+        started = store.start_processing(self.conn, self.video_id, self.job.job_id)
+        if started is None:
+            # Confirm sent the job but did not commit: leave the job for a later receive.
+            log.info("upload not confirmed; the job comes back shortly", extra=self.context)
+            self.set_visibility(UNCONFIRMED_RETRY_SECONDS)
+            return
+        if not started:
             raise PermanentFailure("The video is not waiting for processing.")
         log.info("job started", extra=self.context)
         self.dir.mkdir(parents=True, exist_ok=True)
