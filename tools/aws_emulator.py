@@ -18,7 +18,6 @@ import signal
 import socket
 import sys
 import threading
-import urllib.request
 from urllib.parse import parse_qs
 
 # Reads are never replayed: they change nothing, and a replayed long poll would block.
@@ -89,19 +88,6 @@ def replay(recording: str) -> int:
     finally:
         server.stop()
     return entries
-
-
-def wait_ready(port: int, timeout: float = 30.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=2):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def main(argv: list[str] | None = None) -> int:

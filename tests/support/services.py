@@ -80,7 +80,8 @@ def aws_emulator(log_dir: Path, recording: Path | None = None) -> Iterator[Emula
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=2), 30, "moto server")
+        # The launcher opens its port only once it is ready (after any replay).
+        wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close() is None, 60, "moto")
         yield Emulator(url, port, proc)
     finally:
         stop(proc)
