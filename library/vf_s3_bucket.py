@@ -52,10 +52,16 @@ options:
     type: int
     default: 0
   state:
-    description: C(present) or C(absent) (an absent bucket must be empty).
+    description: C(present) or C(absent) (an absent bucket must be empty unless I(force_delete)).
     type: str
     choices: [present, absent]
     default: present
+  force_delete:
+    description:
+      - With I(state=absent), first delete every object, object version and unfinished
+        multipart upload, so a bucket that holds media can be removed (teardown).
+    type: bool
+    default: false
   tags:
     description: Tags of the bucket.
     type: dict
@@ -184,6 +190,25 @@ def read(s3, name: str) -> dict | None:
     }
 
 
+def empty_bucket(s3, name: str) -> int:
+    """Delete every object version, delete marker and unfinished multipart upload."""
+    deleted = 0
+    for page in s3.pages("list_object_versions", Bucket=name):
+        batch = [
+            {"Key": v["Key"], "VersionId": v["VersionId"]}
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        for start in range(0, len(batch), 1000):  # delete_objects takes at most 1,000 keys
+            s3.call(
+                "delete_objects", Bucket=name, Delete={"Objects": batch[start : start + 1000], "Quiet": True}
+            )
+        deleted += len(batch)
+    for page in s3.pages("list_multipart_uploads", Bucket=name):
+        for upload in page.get("Uploads", []):
+            s3.call("abort_multipart_upload", Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
+    return deleted
+
+
 def main() -> None:
     spec = aws_argument_spec()
     spec.update(
@@ -196,6 +221,7 @@ def main() -> None:
         expire_prefix={"type": "str", "default": "uploads/"},
         expire_days={"type": "int", "default": 0},
         state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+        force_delete={"type": "bool", "default": False},
         tags={"type": "dict", "default": {}},
         purge_tags={"type": "bool", "default": True},
     )
@@ -211,6 +237,8 @@ def main() -> None:
             if current is not None:
                 result.update(changed=True, changes=["delete"], diff={"before": {"name": name}, "after": {}})
                 if not module.check_mode:
+                    if p["force_delete"]:
+                        result["objects_deleted"] = empty_bucket(s3, name)
                     try:
                         s3.call("delete_bucket", Bucket=name)
                     except AwsError as err:

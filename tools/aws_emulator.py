@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import os
+import random
 import signal
 import socket
 import sys
@@ -44,14 +46,41 @@ def is_read(method: str, headers: dict[str, str], body: bytes, query: str) -> bo
     return bool(action) and (action.startswith(READ_ACTION_PREFIXES) or action in READ_ACTIONS)
 
 
+_local = threading.local()
+_writes = itertools.count(1)
+_writes_lock = threading.Lock()
+
+
+def _thread_rng() -> random.Random:
+    rng = getattr(_local, "rng", None)
+    if rng is None:
+        rng = _local.rng = random.Random()  # noqa: S311 - emulator ids, not secrets
+    return rng
+
+
+def make_ids_replayable() -> None:
+    """Give every write request ids that depend only on its place in the sequence of writes.
+
+    A replayed request must create the very ids the original did: later requests in the
+    recording name them (an Auto Scaling Group its launch template id, a listener its
+    target group ARN). moto draws every id from one RNG; here each thread gets its own,
+    and each write reseeds its thread's RNG with its sequence number, so concurrent reads
+    (receipt handles, request ids) cannot shift the ids a write creates.
+    """
+    from moto.moto_api._internal import mock_random
+
+    # Random's other methods (choice, uuid4, ...) are built on these two primitives.
+    mock_random.random = lambda: _thread_rng().random()
+    mock_random.getrandbits = lambda k: _thread_rng().getrandbits(k)
+
+
 def install_filter() -> None:
+    """Record writes only, and seed each write's ids from its sequence number."""
     from moto.moto_api._internal.recorder.models import Recorder
 
     original = Recorder._record_request
 
     def record_writes(self, request, body=None):  # type: ignore[no-untyped-def]
-        if not self._user_enabled:
-            return
         raw = body
         if raw is None:
             length = int(request.headers.get("Content-Length") or 0)
@@ -60,7 +89,13 @@ def install_filter() -> None:
         query = request.environ.get("QUERY_STRING", "")
         if is_read(request.method, dict(request.headers), raw or b"", query):
             return
-        original(self, request, raw if body is not None else None)
+        # Counted while replaying too (the recorder is paused then), so the sequence
+        # continues where the recording ends.
+        with _writes_lock:
+            sequence = next(_writes)
+        _thread_rng().seed(f"videoforge-write-{sequence}")
+        if self._user_enabled:
+            original(self, request, raw if body is not None else None)
 
     Recorder._record_request = record_writes
 
@@ -105,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.server import ThreadedMotoServer
 
     if args.recording:
+        make_ids_replayable()
         install_filter()
         restored = replay(args.recording)
         recorder.start_recording()

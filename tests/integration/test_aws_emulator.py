@@ -53,3 +53,47 @@ def test_state_survives_a_restart(tmp_path):
         assert s3.get_object(Bucket="media", Key="kept")["Body"].read() == b"yes"
         value = ssm.get_parameter(Name="/vf/secret", WithDecryption=True)["Parameter"]["Value"]
         assert value == "s3cr3t"
+
+
+def test_replayed_resources_keep_their_ids_so_references_still_resolve(tmp_path):
+    recording = tmp_path / "recording.jsonl"
+    kw = {"region_name": "ap-southeast-2", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+    def ids(url):
+        ec2 = boto3.client("ec2", endpoint_url=url, **kw)
+        asg = boto3.client("autoscaling", endpoint_url=url, **kw)
+        idp = boto3.client("cognito-idp", endpoint_url=url, **kw)
+        template = ec2.describe_launch_templates(LaunchTemplateNames=["fleet-lt"])["LaunchTemplates"][0]
+        group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["fleet"])["AutoScalingGroups"][0]
+        pools = idp.list_user_pools(MaxResults=10)["UserPools"]
+        return (
+            template["LaunchTemplateId"],
+            group["LaunchTemplate"]["LaunchTemplateId"],
+            [p["Id"] for p in pools],
+        )
+
+    with services.aws_emulator(tmp_path, recording) as aws:
+        ec2 = boto3.client("ec2", endpoint_url=aws.url, **kw)
+        template = ec2.create_launch_template(
+            LaunchTemplateName="fleet-lt",
+            LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"},
+        )["LaunchTemplate"]["LaunchTemplateId"]
+        sqs = boto3.client("sqs", endpoint_url=aws.url, **kw)
+        queue = sqs.create_queue(QueueName="busy")["QueueUrl"]
+        sqs.send_message(QueueUrl=queue, MessageBody="x")
+        sqs.receive_message(QueueUrl=queue)  # reads draw random numbers too: they must not shift ids
+        subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+        boto3.client("autoscaling", endpoint_url=aws.url, **kw).create_auto_scaling_group(
+            AutoScalingGroupName="fleet",
+            LaunchTemplate={"LaunchTemplateId": template, "Version": "$Default"},
+            MinSize=0,
+            MaxSize=1,
+            VPCZoneIdentifier=subnet,
+        )
+        boto3.client("cognito-idp", endpoint_url=aws.url, **kw).create_user_pool(PoolName="users")
+        before = ids(aws.url)
+
+    with services.aws_emulator(tmp_path, recording) as aws:
+        after = ids(aws.url)
+    assert before[0] == before[1] == template
+    assert after == before

@@ -29,6 +29,10 @@ def torn_down(tmp_path_factory):
             )
             assert deploy.returncode == 0, deploy.stdout[-5000:]
             assert boto3.client("ecs").list_services(cluster=NAME)["serviceArns"], "nothing was deployed"
+            # A platform that was used holds media: teardown must remove the bucket anyway.
+            s3 = boto3.client("s3")
+            s3.put_object(Bucket="video-forge-storage-local", Key="hls/v/master.m3u8", Body=b"#EXTM3U\n")
+            s3.create_multipart_upload(Bucket="video-forge-storage-local", Key="uploads/u/v/source")
             first = compute.run_playbooks(inventory, "playbooks/teardown.yml", env=env)
             yield {"inventory": inventory, "env": env, "first": first}
         finally:
