@@ -74,6 +74,21 @@ def make_ids_replayable() -> None:
     mock_random.getrandbits = lambda k: _thread_rng().getrandbits(k)
 
 
+def create_defaults(regions: list[str]) -> None:
+    """Create each region's default VPC, subnets and security group with fixed ids.
+
+    moto makes them lazily, on the first EC2 call, from whatever random state that moment
+    has; recorded requests name their ids (a security group's VPC, an ALB's subnets), so
+    they must come out the same on every start.
+    """
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+
+    for region in regions:
+        _thread_rng().seed(f"videoforge-defaults-{region}")
+        ec2_backends[DEFAULT_ACCOUNT_ID][region].describe_vpcs()
+
+
 def install_filter() -> None:
     """Record writes only, and seed each write's ids from its sequence number."""
     from moto.moto_api._internal.recorder.models import Recorder
@@ -130,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--recording", help="keep state in this file across restarts")
+    parser.add_argument(
+        "--regions",
+        default="ap-southeast-2",
+        help="comma-separated regions whose default VPC is made up front",
+    )
     args = parser.parse_args(argv)
 
     if args.recording:
@@ -141,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.recording:
         make_ids_replayable()
+        create_defaults([r for r in args.regions.split(",") if r])
         install_filter()
         restored = replay(args.recording)
         recorder.start_recording()
