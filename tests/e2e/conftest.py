@@ -34,7 +34,7 @@ def make_sample_video(path: Path, seconds: int = 6) -> Path:
             "-f",
             "lavfi",
             "-i",
-            f"testsrc2=size=640x360:rate=25:duration={seconds}",
+            f"testsrc2=size=854x480:rate=25:duration={seconds}",
             "-f",
             "lavfi",
             "-i",
