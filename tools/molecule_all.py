@@ -64,6 +64,8 @@ def main(argv: list[str]) -> int:
         for role_dir, scenario in todo:
             aws.reset()
             name = f"{role_dir.name}/{scenario}"
+            # A state dir of its own, so one scenario's processes and files never meet another's.
+            env["VF_STATE_DIR"] = str(Path(tmp) / f"state-{role_dir.name}-{scenario}")
             started = time.monotonic()
             proc = subprocess.run(
                 ["molecule", "test", "-s", scenario],
