@@ -260,17 +260,29 @@ def test_a_failed_send_leaves_the_video_retryable(stack, odd_galleries):
 def test_health_reports_the_database_honestly(stack, odd_galleries):
     ok = httpx.get(f"{stack.gallery}/health")
     assert ok.status_code == 200
-    assert ok.json() == {"status": "ok", "database": True, "s3": True, "sqs": True}
+    assert ok.json() == {"service": "gallery", "status": "ok", "database": True, "s3": True, "sqs": True}
     assert httpx.get(f"{stack.gallery}/api/gallery/health").status_code == 200
     assert httpx.get(f"{stack.stream}/api/stream/health").json()["database"] is True
     degraded = httpx.get(f"{odd_galleries['no_queue'].url}/health")
     assert degraded.status_code == 200  # the ALB keeps it: it can still serve reads
-    assert degraded.json() == {"status": "degraded", "database": True, "s3": True, "sqs": False}
+    assert degraded.json() == {
+        "service": "gallery",
+        "status": "degraded",
+        "database": True,
+        "s3": True,
+        "sqs": False,
+    }
 
     down = odd_galleries["no_db"]
     r = httpx.get(f"{down.url}/health", timeout=30)
     assert r.status_code == 503
-    assert r.json() == {"status": "unavailable", "database": False, "s3": True, "sqs": True}
+    assert r.json() == {
+        "service": "gallery",
+        "status": "unavailable",
+        "database": False,
+        "s3": True,
+        "sqs": True,
+    }
     # Routes that need the database say so, briefly and without details.
     listed = httpx.get(f"{down.url}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
     assert listed.status_code == 503
