@@ -27,7 +27,7 @@ READ_ACTION_PREFIXES = ("Describe", "List", "Get", "Receive", "Head", "Check", "
 READ_ACTIONS = frozenset({"InitiateAuth", "RespondToAuthChallenge", "AdminInitiateAuth", "GlobalSignOut"})
 
 
-def action_of(method: str, headers: dict[str, str], body: bytes, query: str) -> str | None:
+def action_of(headers: dict[str, str], body: bytes, query: str) -> str | None:
     """The API action of a request, or None for REST calls (S3) that carry none."""
     target = headers.get("X-Amz-Target") or headers.get("x-amz-target")
     if target:
@@ -42,7 +42,7 @@ def action_of(method: str, headers: dict[str, str], body: bytes, query: str) -> 
 def is_read(method: str, headers: dict[str, str], body: bytes, query: str) -> bool:
     if method in ("GET", "HEAD", "OPTIONS"):
         return True
-    action = action_of(method, headers, body, query)
+    action = action_of(headers, body, query)
     return bool(action) and (action.startswith(READ_ACTION_PREFIXES) or action in READ_ACTIONS)
 
 
