@@ -123,7 +123,7 @@ async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
             except Exception as exc:  # already completed or aborted: nothing left to abort
                 log.info("abort multipart for %s: %s", video_id, exc)
         vid = str(video_id)
-        prefixes = [f"uploads/{user.sub}/{vid}/", jobs.hls_prefix(vid), jobs.thumbnail_prefix(vid)]
+        prefixes = [jobs.upload_prefix(user.sub, vid), jobs.hls_prefix(vid), jobs.thumbnail_prefix(vid)]
         deleted = await asyncio.to_thread(_delete_prefixes, prefixes)
         await videos.delete_owned(conn, video_id, user.sub)
     log.info("video deleted", extra={"video_id": vid, "objects": deleted})

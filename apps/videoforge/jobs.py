@@ -75,8 +75,12 @@ class Job:
 
 
 # S3 keys are built here and only here, never taken from a client.
+def upload_prefix(user_id: str, video_id: str) -> str:
+    return f"uploads/{user_id}/{video_id}/"
+
+
 def source_key(user_id: str, video_id: str) -> str:
-    return f"uploads/{user_id}/{video_id}/source"
+    return f"{upload_prefix(user_id, video_id)}source"
 
 
 def hls_prefix(video_id: str) -> str:
