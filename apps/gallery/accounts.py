@@ -24,7 +24,7 @@ from videoforge.errors import ApiError
 from videoforge.web import aws, settings, web_settings
 
 log = logging.getLogger("gallery.accounts")
-blueprint = Blueprint("accounts", __name__, url_prefix="/api/gallery/auth")
+blueprint = Blueprint("accounts", __name__, url_prefix="/auth")
 
 # Cognito's answers, as our errors. Unknown users and wrong passwords read the same.
 _COGNITO_ERRORS = {

@@ -6,13 +6,12 @@ from quart import Quart
 
 from gallery import accounts, uploads, videos
 from videoforge.web import create_app as create_service
+from videoforge.web import mount
 
 
 def create_app() -> Quart:
     app = create_service("gallery", "gallery", uses_queue=True)
-    app.register_blueprint(accounts.blueprint)
-    app.register_blueprint(uploads.blueprint)
-    app.register_blueprint(videos.blueprint)
+    mount(app, accounts.blueprint, uploads.blueprint, videos.blueprint)
     return app
 
 

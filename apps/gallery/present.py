@@ -14,7 +14,10 @@ from psycopg import AsyncConnection
 
 from gallery.schemas import VideoOut
 from videoforge import videos
-from videoforge.web import web_settings
+from videoforge.web import api_prefix, web_settings
+
+# The streaming service's video routes, where the gallery points players.
+STREAM_VIDEOS = f"{api_prefix('stream')}/video"
 
 
 async def mean_job_seconds(conn: AsyncConnection, rows: list[videos.Video]) -> float:
@@ -56,8 +59,8 @@ def video_out(video: videos.Video, mean_seconds: float, now: datetime | None = N
         height=video.height,
         queue_position=video.queue_position if video.status == "queued" else None,
         estimated_ready_at=estimate(video, mean_seconds, now),
-        playlist_url=f"/api/stream/video/{video.id}/playlist" if video.has_playlist else None,
-        poster_url=f"/api/stream/video/{video.id}/poster" if video.has_poster else None,
+        playlist_url=f"{STREAM_VIDEOS}/{video.id}/playlist" if video.has_playlist else None,
+        poster_url=f"{STREAM_VIDEOS}/{video.id}/poster" if video.has_poster else None,
     )
 
 

@@ -44,7 +44,7 @@ from videoforge.web import aws, settings, web_settings
 from videoforge.web_settings import MAX_PARTS
 
 log = logging.getLogger("gallery.uploads")
-blueprint = Blueprint("uploads", __name__, url_prefix="/api/gallery")
+blueprint = Blueprint("uploads", __name__)
 
 MIB = 1024 * 1024
 

@@ -21,7 +21,7 @@ from videoforge.errors import ApiError, not_found
 from videoforge.web import aws
 
 log = logging.getLogger("gallery.videos")
-blueprint = Blueprint("videos", __name__, url_prefix="/api/gallery/videos")
+blueprint = Blueprint("videos", __name__, url_prefix="/videos")
 
 
 def encode_cursor(video: videos.Video) -> str:

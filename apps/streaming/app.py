@@ -7,12 +7,13 @@ from quart import Quart
 from streaming import playback
 from streaming.playlists import PlaylistCache
 from videoforge.web import create_app as create_service
+from videoforge.web import mount
 
 
 def create_app() -> Quart:
     app = create_service("streaming", "stream", uses_queue=False)
     app.extensions["playlist_cache"] = PlaylistCache()
-    app.register_blueprint(playback.blueprint)
+    mount(app, playback.blueprint)
     return app
 
 

@@ -25,7 +25,7 @@ from videoforge.errors import ApiError, not_found
 from videoforge.web import aws, web_settings
 
 log = logging.getLogger("streaming.playback")
-blueprint = Blueprint("playback", __name__, url_prefix="/api/stream/video")
+blueprint = Blueprint("playback", __name__, url_prefix="/video")
 MPEGURL = "application/vnd.apple.mpegurl"
 
 

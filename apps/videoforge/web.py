@@ -10,7 +10,7 @@ import time
 import boto3
 from botocore.config import Config
 from pydantic import BaseModel
-from quart import Quart, Response, g, request
+from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, validate_response
 
 from videoforge import db
@@ -22,6 +22,17 @@ from videoforge.settings import Settings
 from videoforge.web_settings import WebSettings
 
 log = logging.getLogger("videoforge.web")
+
+
+def api_prefix(service: str) -> str:
+    """Where a service's API lives behind the edge (the listener rules route /api/<service>/*)."""
+    return f"/api/{service}"
+
+
+def mount(app: Quart, *blueprints: Blueprint) -> None:
+    """Register blueprints under the app's API prefix; a blueprint declares only its own part."""
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint, url_prefix=app.config["PREFIX"] + (blueprint.url_prefix or ""))
 
 
 class Health(BaseModel):
@@ -95,7 +106,7 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
     settings = Settings.from_env()
     web_settings = WebSettings.from_env()
     vf_logging.configure(settings.log_level)
-    prefix = f"/api/{service}"
+    prefix = api_prefix(service)
     app = Quart(name)
     app.config["PREFIX"] = prefix
     app.extensions["settings"] = settings
