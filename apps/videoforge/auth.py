@@ -2,9 +2,13 @@
 
 RS256 signature against the user pool's JWKS (fetched from COGNITO_JWKS_URL, cached, and
 re-fetched once when a token names a key id we do not know: Cognito rotates keys), then
-exp, iss (https://cognito-idp.<region>.amazonaws.com/<pool_id>), token_use=access and
-client_id. The JWKS URL is configuration because the local emulator serves it at its own
-address while its tokens carry the real AWS issuer.
+exp (with LEEWAY_SECONDS for clocks that disagree a little), iss
+(https://cognito-idp.<region>.amazonaws.com/<pool_id>), token_use=access and client_id.
+The JWKS URL is configuration because the local emulator serves it at its own address
+while its tokens carry the real AWS issuer.
+
+A failed JWKS fetch is not retried on every request: the verifier backs off (2 s, doubling
+to 60 s) and answers KeysUnavailable (503) at once while it does.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ log = logging.getLogger("videoforge.auth")
 # An unknown kid triggers at most one JWKS fetch per this many seconds: forged kids cannot
 # make us hammer Cognito.
 MIN_REFRESH_INTERVAL = 30.0
+# After a failed fetch, no fetch for this long (doubling per failure up to the maximum).
+FETCH_BACKOFF_FIRST = 2.0
+FETCH_BACKOFF_MAX = 60.0
+# Clock skew tolerated on exp/iat/nbf between Cognito and this host.
+LEEWAY_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -66,30 +75,43 @@ class TokenVerifier:
         self.client_id = client_id
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
+        self._failures = 0
+        self._retry_at = 0.0
         self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
-        data = await self._fetch(self.jwks_url)
-        keys = {}
-        for entry in data.get("keys", []):
-            if entry.get("kty") == "RSA" and entry.get("kid"):
-                keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
+        try:
+            data = await self._fetch(self.jwks_url)
+            keys = {}
+            for entry in data.get("keys", []):
+                if entry.get("kty") == "RSA" and entry.get("kid"):
+                    keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
+        except Exception as exc:  # network, HTTP status, JSON, key format: no keys
+            self._failures += 1
+            backoff = min(FETCH_BACKOFF_MAX, FETCH_BACKOFF_FIRST * 2 ** (self._failures - 1))
+            self._retry_at = time.monotonic() + backoff
+            log.error("cannot fetch JWKS from %s (next try in %.0f s): %s", self.jwks_url, backoff, exc)
+            raise KeysUnavailable(str(exc)) from exc
         self._keys = keys
         self._fetched_at = time.monotonic()
+        self._failures = 0
         log.info("fetched JWKS", extra={"kids": sorted(keys)})
+
+    def _backing_off(self) -> bool:
+        return time.monotonic() < self._retry_at
 
     async def key_for(self, kid: str) -> jwt.PyJWK:
         key = self._keys.get(kid)
         if key is not None:
             return key
+        if self._backing_off():
+            raise KeysUnavailable("backing off after a failed JWKS fetch")
         async with self._lock:
             key = self._keys.get(kid)
+            if key is None and self._backing_off():  # the fetch we waited for failed
+                raise KeysUnavailable("backing off after a failed JWKS fetch")
             if key is None and (not self._keys or time.monotonic() - self._fetched_at > MIN_REFRESH_INTERVAL):
-                try:
-                    await self._refresh()
-                except Exception as exc:  # network, HTTP status, JSON, key format: no keys
-                    log.error("cannot fetch JWKS from %s: %s", self.jwks_url, exc)
-                    raise KeysUnavailable(str(exc)) from exc
+                await self._refresh()
                 key = self._keys.get(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
@@ -109,6 +131,7 @@ class TokenVerifier:
                 key,
                 algorithms=["RS256"],
                 issuer=self.issuer,
+                leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "sub", "token_use", "client_id"], "verify_aud": False},
             )
         except jwt.PyJWTError as exc:

@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from videoforge import auth
 from videoforge.auth import InvalidToken, KeysUnavailable, TokenVerifier
 
 REGION = "ap-southeast-2"
@@ -74,7 +75,8 @@ async def test_a_valid_access_token_gives_the_user():
 @pytest.mark.parametrize(
     "bad",
     [
-        pytest.param(lambda: token(exp=int(time.time()) - 5), id="expired"),
+        pytest.param(lambda: token(exp=int(time.time()) - 120), id="expired"),
+        pytest.param(lambda: token(nbf=int(time.time()) + 600), id="not-yet-valid"),
         pytest.param(lambda: token(iss=f"https://cognito-idp.{REGION}.amazonaws.com/other"), id="other-pool"),
         pytest.param(lambda: token(client_id="another-client"), id="other-client"),
         pytest.param(lambda: token(token_use="id"), id="id-token"),
@@ -118,3 +120,55 @@ async def test_an_unreachable_jwks_is_not_blamed_on_the_token():
     source.fail = True
     with pytest.raises(KeysUnavailable):
         await verifier(source).verify(token())
+
+
+async def test_a_little_clock_skew_is_tolerated():
+    v = verifier(Source(jwk(KEY_A, "a")))
+    now = int(time.time())
+    # This host's clock runs 10 s ahead of Cognito's (or behind): the token still works.
+    assert (await v.verify(token(exp=now - 10))).sub == "user-1"
+    assert (await v.verify(token(iat=now + 10, nbf=now + 10))).sub == "user-1"
+    assert 30 <= auth.LEEWAY_SECONDS <= 60
+
+
+async def test_after_a_failed_fetch_it_backs_off_and_answers_at_once(monkeypatch):
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock["now"])
+    source = Source(jwk(KEY_A, "a"))
+    source.fail = True
+    v = verifier(source)
+    with pytest.raises(KeysUnavailable):
+        await v.verify(token())
+    assert source.calls == 1
+    # While backing off, every request is refused without another fetch.
+    for _ in range(20):
+        with pytest.raises(KeysUnavailable):
+            await v.verify(token())
+    assert source.calls == 1
+    # The next try fails too: the pause doubles.
+    clock["now"] += auth.FETCH_BACKOFF_FIRST + 0.1
+    with pytest.raises(KeysUnavailable):
+        await v.verify(token())
+    assert source.calls == 2
+    clock["now"] += auth.FETCH_BACKOFF_FIRST + 0.1
+    with pytest.raises(KeysUnavailable):
+        await v.verify(token())
+    assert source.calls == 2
+    # Once the endpoint answers again, the first request after the pause gets the keys.
+    source.fail = False
+    clock["now"] += 2 * auth.FETCH_BACKOFF_FIRST
+    assert (await v.verify(token())).sub == "user-1"
+    assert source.calls == 3
+
+
+async def test_the_backoff_is_capped(monkeypatch):
+    clock = {"now": 0.0}
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock["now"])
+    source = Source()
+    source.fail = True
+    v = verifier(source)
+    for _ in range(12):
+        clock["now"] += auth.FETCH_BACKOFF_MAX + 1
+        with pytest.raises(KeysUnavailable):
+            await v.verify(token())
+    assert source.calls == 12
