@@ -80,6 +80,16 @@ def main() -> None:
         for key in ours_keys[:1800]:
             batch.get(key)
 
+    def part_urls_10gib() -> None:  # generate-upload-url for a 10 GiB file: 640 parts, sizes signed
+        batch = presigner.batch(3600)
+        for n in range(1, 641):
+            batch.url(
+                "uploads/u/v/source",
+                "PUT",
+                {"uploadId": "2~x", "partNumber": str(n)},
+                {"Content-Length": 16 << 20},
+            )
+
     boto()  # warm up endpoint resolution and caches
     ours_batch()
     result = {
@@ -87,6 +97,7 @@ def main() -> None:
         "ours_us_per_url_batched": round(best_of(5, ours_batch, len(ours_keys)), 2),
         "ours_us_per_url_single_calls": round(best_of(5, ours_single, len(ours_keys)), 2),
         "ours_ms_per_1800_segment_rendition": round(best_of(5, playlist_1800, 1) / 1000, 2),
+        "ours_ms_per_640_sized_part_urls": round(best_of(5, part_urls_10gib, 1) / 1000, 2),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "load_average_1m": round(os.getloadavg()[0], 2),

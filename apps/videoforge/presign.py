@@ -105,22 +105,41 @@ class Batch:
         signature = hmac.digest(self._key, sts.encode("utf-8"), "sha256").hex()
         return f"{self._endpoint.prefix}{path}?{self._query_tail}&X-Amz-Signature={signature}"
 
-    def url(self, key: str, method: str = "GET", params: Mapping[str, str] | None = None) -> str:
-        """A presigned URL with extra query parameters (e.g. upload_part's uploadId, partNumber)."""
-        if not params:
-            if method == "GET":
-                return self.get(key)
-            extra: list[tuple[str, str]] = []
-        else:
-            extra = [(_q(k), _q(str(v))) for k, v in params.items()]
+    def url(
+        self,
+        key: str,
+        method: str = "GET",
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str | int] | None = None,
+    ) -> str:
+        """A presigned URL with extra query parameters (e.g. upload_part's uploadId, partNumber)
+        and request headers the signature covers (e.g. Content-Length: a PUT of any other size
+        is refused by S3). The client must send exactly these headers."""
+        if not params and not headers and method == "GET":
+            return self.get(key)
+        extra = [(_q(k), _q(str(v))) for k, v in (params or {}).items()]
+        auth_params, cr_tail = self._auth_params, self._cr_tail
+        if headers:
+            auth_params, cr_tail = self._signing_headers(headers)
         path = quote(key, safe="/~")
-        canonical_query = "&".join(f"{k}={v}" for k, v in sorted(extra + self._auth_params))
-        canonical = f"{method}\n{self._endpoint.path_prefix}{path}\n{canonical_query}{self._cr_tail}"
+        canonical_query = "&".join(f"{k}={v}" for k, v in sorted(extra + auth_params))
+        canonical = f"{method}\n{self._endpoint.path_prefix}{path}\n{canonical_query}{cr_tail}"
         sts = self._sts_head + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         signature = hmac.digest(self._key, sts.encode("utf-8"), "sha256").hex()
-        query = "&".join(f"{k}={v}" for k, v in extra)
-        query = f"{query}&{self._query_tail}" if query else self._query_tail
+        query = "&".join(f"{k}={v}" for k, v in extra + auth_params)
         return f"{self._endpoint.prefix}{path}?{query}&X-Amz-Signature={signature}"
+
+    def _signing_headers(self, headers: Mapping[str, str | int]) -> tuple[list[tuple[str, str]], str]:
+        """The auth query parameters and canonical-request tail when ``headers`` are signed too."""
+        signed = {"host": self._endpoint.host}
+        signed.update({name.lower(): " ".join(str(value).split()) for name, value in headers.items()})
+        names = sorted(signed)
+        signed_headers = ";".join(names)
+        auth_params = [
+            (k, _q(signed_headers) if k == "X-Amz-SignedHeaders" else v) for k, v in self._auth_params
+        ]
+        canonical_headers = "".join(f"{name}:{signed[name]}\n" for name in names)
+        return auth_params, f"\n{canonical_headers}\n{signed_headers}\n{UNSIGNED_PAYLOAD}"
 
 
 class Presigner:

@@ -84,6 +84,46 @@ def test_upload_part_urls_are_byte_identical(frozen_time, endpoint, style, token
         assert ours == theirs
 
 
+@pytest.mark.parametrize(("endpoint", "style", "token"), CASES)
+def test_upload_urls_that_sign_their_size_are_byte_identical(frozen_time, endpoint, style, token):
+    """Content-Length (and the PUT's Content-Type and If-None-Match) are in the signature."""
+    session, client = botocore_client(endpoint, style, token, "ap-southeast-2")
+    batch = Presigner(client, "bkt", "ap-southeast-2", session.get_credentials).batch(3600, now=frozen_time)
+    key = "uploads/u/v/source"
+    for size in (1, 5 * 1024 * 1024, 5 * 1024**3):
+        theirs = client.generate_presigned_url(
+            "upload_part",
+            Params={
+                "Bucket": "bkt",
+                "Key": key,
+                "UploadId": "2~a/b+c",
+                "PartNumber": 7,
+                "ContentLength": size,
+            },
+            ExpiresIn=3600,
+        )
+        ours = batch.url(key, "PUT", {"uploadId": "2~a/b+c", "partNumber": "7"}, {"Content-Length": size})
+        assert ours == theirs
+        assert "X-Amz-SignedHeaders=content-length%3Bhost" in ours
+        theirs = client.generate_presigned_url(
+            "put_object",
+            Params={
+                "Bucket": "bkt",
+                "Key": key,
+                "ContentType": "video/mp4",
+                "ContentLength": size,
+                "IfNoneMatch": "*",
+            },
+            ExpiresIn=3600,
+        )
+        headers = {"Content-Type": "video/mp4", "Content-Length": size, "If-None-Match": "*"}
+        assert batch.url(key, "PUT", headers=headers) == theirs
+    # Signing headers leaves the batch's plain URLs as they were.
+    assert batch.get(key) == client.generate_presigned_url(
+        "get_object", Params={"Bucket": "bkt", "Key": key}, ExpiresIn=3600
+    )
+
+
 def test_signing_time_and_credentials_are_read_per_batch(frozen_time):
     _, client = botocore_client("http://127.0.0.1:4566", "path", None, "ap-southeast-2")
     current = {"creds": Credentials("AKIAOLD", "old-secret")}
