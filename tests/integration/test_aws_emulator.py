@@ -7,22 +7,30 @@ import json
 import boto3
 
 from tests.support import services
-from tools.aws_emulator import is_read
+from twin.emulator.classify import classify
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+
+def kind(method: str, headers: dict, body: bytes = b"", path: str = "/") -> str:
+    return classify(method, path, headers, {}, body).kind
 
 
 def test_reads_polls_and_sign_ins_are_not_recorded():
-    assert is_read("GET", {}, b"", "")
-    assert is_read("POST", {"X-Amz-Target": "AmazonSQS.ReceiveMessage"}, b"{}", "")
-    assert is_read("POST", {"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"}, b"{}", "")
-    assert is_read("POST", {}, b"Action=DescribeTargetGroups&Version=2015-12-01", "")
-    assert not is_read("POST", {"X-Amz-Target": "AmazonSQS.SendMessage"}, b"{}", "")
-    assert not is_read("POST", {}, b"Action=CreateRule&Version=2015-12-01", "")
-    assert not is_read("PUT", {}, b"bytes", "")  # S3 PutObject
-    assert not is_read("DELETE", {}, b"", "")
+    assert kind("GET", {}, path="/media/key") == "read"
+    assert classify("POST", "/", {"X-Amz-Target": "AmazonSQS.ReceiveMessage"}, {}, b"{}").is_read
+    assert kind("POST", {"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"}, b"{}") == "read"
+    assert kind("POST", FORM, b"Action=DescribeTargetGroups&Version=2015-12-01") == "read"
+    assert kind("POST", {"X-Amz-Target": "AmazonSQS.SendMessage"}, b"{}") == "messages"
+    assert kind("POST", FORM, b"Action=CreateRule&Version=2015-12-01") == "control"
+    assert kind("PUT", {}, b"bytes", path="/media/key") == "objects"  # S3 PutObject: its state, not its body
+    assert kind("DELETE", {}, path="/media/key") == "objects"
+    assert kind("PUT", {}, b"<Policy/>", path="/media") == "control"  # S3 bucket configuration
+    assert kind("POST", {"X-Amz-Target": "AmazonSQS.ChangeMessageVisibility"}, b"{}") == "ephemeral"
 
 
 def test_state_survives_a_restart(tmp_path):
-    recording = tmp_path / "recording.jsonl"
+    state = tmp_path / "aws"
     env = services.AWS_TEST_ENV
 
     def clients(url):
@@ -30,7 +38,7 @@ def test_state_survives_a_restart(tmp_path):
         kw |= {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
         return boto3.client("sqs", **kw), boto3.client("s3", **kw), boto3.client("ssm", **kw)
 
-    with services.aws_emulator(tmp_path, recording) as aws:
+    with services.aws_emulator(tmp_path, state) as aws:
         sqs, s3, ssm = clients(aws.url)
         queue = sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
         sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1)  # a poll: must not be replayed
@@ -40,11 +48,13 @@ def test_state_survives_a_restart(tmp_path):
         s3.delete_object(Bucket="media", Key="hls/v/seg 1.ts")
         s3.put_object(Bucket="media", Key="kept", Body=b"yes")
 
-    recorded = [json.loads(line) for line in recording.read_text().splitlines()]
-    assert not any("ReceiveMessage" in (r["headers"].get("X-Amz-Target") or "") for r in recorded)
-    assert not any(r["method"] == "GET" for r in recorded)
+    kept = [json.loads(line) for line in (state / "journal.jsonl").read_text().splitlines()]
+    requests = [e for e in kept if e["op"] == "request"]
+    assert not any("ReceiveMessage" in (r["headers"].get("X-Amz-Target") or "") for r in requests)
+    assert not any(r["method"] == "GET" for r in requests)
+    assert not any(e["op"] == "received" for e in kept)  # the poll found nothing: nothing changed
 
-    with services.aws_emulator(tmp_path, recording) as aws:
+    with services.aws_emulator(tmp_path, state) as aws:
         sqs, s3, ssm = clients(aws.url)
         queue = sqs.get_queue_url(QueueName="jobs")["QueueUrl"]
         attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["VisibilityTimeout"])["Attributes"]
@@ -56,7 +66,7 @@ def test_state_survives_a_restart(tmp_path):
 
 
 def test_replayed_resources_keep_their_ids_so_references_still_resolve(tmp_path):
-    recording = tmp_path / "recording.jsonl"
+    state = tmp_path / "aws"
     kw = {"region_name": "ap-southeast-2", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
     def ids(url):
@@ -72,7 +82,7 @@ def test_replayed_resources_keep_their_ids_so_references_still_resolve(tmp_path)
             [p["Id"] for p in pools],
         )
 
-    with services.aws_emulator(tmp_path, recording) as aws:
+    with services.aws_emulator(tmp_path, state) as aws:
         ec2 = boto3.client("ec2", endpoint_url=aws.url, **kw)
         template = ec2.create_launch_template(
             LaunchTemplateName="fleet-lt",
@@ -93,7 +103,7 @@ def test_replayed_resources_keep_their_ids_so_references_still_resolve(tmp_path)
         boto3.client("cognito-idp", endpoint_url=aws.url, **kw).create_user_pool(PoolName="users")
         before = ids(aws.url)
 
-    with services.aws_emulator(tmp_path, recording) as aws:
+    with services.aws_emulator(tmp_path, state) as aws:
         after = ids(aws.url)
     assert before[0] == before[1] == template
     assert after == before

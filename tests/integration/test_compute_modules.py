@@ -7,6 +7,7 @@ module; the tests then re-run, change the model, fight the autoscaler and read s
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -27,8 +28,8 @@ CLUSTER = "video-forge-local"
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("compute")
-    recording = tmp / "writes.jsonl"  # the emulator records every state-changing request here
-    with services.aws_emulator(tmp, recording=recording) as emulator:
+    requests = tmp / "requests.jsonl"  # the emulator logs every request it answers here
+    with services.aws_emulator(tmp, request_log=requests) as emulator:
         env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
         previous = services.set_aws_test_env(emulator.url)
         try:
@@ -38,7 +39,7 @@ def stack(tmp_path_factory):
                 inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
             )
             assert first.returncode == 0, first.stdout[-5000:]
-            yield {"inventory": inventory, "env": env, "first": first, "recording": recording}
+            yield {"inventory": inventory, "env": env, "first": first, "requests": requests}
         finally:
             for key, value in previous.items():
                 if value is None:
@@ -55,6 +56,12 @@ def revisions() -> dict[str, list[int]]:
         family, rev = arn.rsplit("/", 1)[1].rsplit(":", 1)
         out.setdefault(family, []).append(int(rev))
     return {f: sorted(v) for f, v in out.items()}
+
+
+def writes(request_log: Path, start: int = 0) -> list[dict]:
+    """The state-changing requests the emulator answered, from line ``start`` of its log."""
+    lines = request_log.read_text().splitlines()[start:]
+    return [entry for entry in map(json.loads, lines) if entry["write"]]
 
 
 def service(name: str) -> dict:
@@ -102,8 +109,8 @@ def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revis
     model["videoforge_compute"]["log_level"] = "DEBUG"
     compute_yml.write_text(yaml.safe_dump(model))
     before = revisions()
-    writes_before = len(stack["recording"].read_text().splitlines())
-    assert writes_before > 0, "the emulator recorded none of the deployment's writes"
+    logged_before = len(stack["requests"].read_text().splitlines())
+    assert writes(stack["requests"]), "the emulator logged none of the deployment's writes"
 
     check = compute.run_playbooks(
         stack["inventory"],
@@ -119,7 +126,7 @@ def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revis
         check.stdout[-5000:]
     )
     assert revisions() == before, "check mode registered a revision"
-    check_writes = stack["recording"].read_text().splitlines()[writes_before:]
+    check_writes = writes(stack["requests"], logged_before)
     assert check_writes == [], f"check mode made mutating calls: {check_writes[:3]}"
 
     run = compute.run_playbooks(

@@ -1,6 +1,6 @@
 """Real services for the tests: moto server and a private PostgreSQL, on free loopback ports.
 
-Each is started by the same launcher the local stack uses (tools/), so the tests exercise
+Each is started by the same launcher the local stack uses (twin/), so the tests exercise
 what `make up` runs. Everything binds 127.0.0.1 and is stopped by the fixture that made it.
 """
 
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ROOT / "tools"
 
 AWS_TEST_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -71,16 +70,25 @@ class Emulator:
 
 
 @contextmanager
-def aws_emulator(log_dir: Path, recording: Path | None = None) -> Iterator[Emulator]:
-    port = free_port()
-    cmd = [sys.executable, str(TOOLS / "aws_emulator.py"), "--port", str(port)]
-    if recording:
-        cmd += ["--recording", str(recording)]
-    log = open(log_dir / f"moto-{port}.log", "wb")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+def aws_emulator(
+    log_dir: Path, state: Path | None = None, request_log: Path | None = None, port: int | None = None
+) -> Iterator[Emulator]:
+    """The local AWS endpoint (``python -m twin.emulator``), as the local stack runs it.
+
+    ``state``: keep state in that directory across restarts; ``request_log``: one JSON
+    line per request it answers (what a test proves ``--check`` did not do).
+    """
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "twin.emulator", "--port", str(port)]
+    if state:
+        cmd += ["--state", str(state)]
+    if request_log:
+        cmd += ["--request-log", str(request_log)]
+    log = open(log_dir / f"moto-{port}.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        # The launcher opens its port only once it is ready (after any replay).
+        # The endpoint opens its port only once it is ready (after any restore).
         wait_for(lambda: socket.create_connection(("127.0.0.1", port), timeout=2).close() is None, 60, "moto")
         yield Emulator(url, port, proc)
     finally:
@@ -108,11 +116,12 @@ def postgres() -> Iterator[Postgres]:
     datadir = base / "data"
     port = free_port()
     subprocess.run(
-        [sys.executable, str(TOOLS / "pgctl.py"), "init", str(datadir)], check=True, capture_output=True
+        [sys.executable, "-m", "twin.pgctl", "init", str(datadir)], cwd=ROOT, check=True, capture_output=True
     )
     log = open(base / "postgres.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, str(TOOLS / "pgctl.py"), "run", str(datadir), "--port", str(port)],
+        [sys.executable, "-m", "twin.pgctl", "run", str(datadir), "--port", str(port)],
+        cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
     )

@@ -81,7 +81,8 @@ class Stack:
 
     def tool(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, str(ROOT / "tools" / "stack.py"), *args],
+            [sys.executable, "-m", "twin.stack", *args],
+            cwd=ROOT,
             env=self.env,
             capture_output=True,
             text=True,
