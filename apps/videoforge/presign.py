@@ -8,7 +8,9 @@ fixed parts of the canonical request and of the query string are built once per 
 tests/unit/test_presign.py compares our URLs with botocore's byte for byte.
 
 Credentials come from botocore's chain; refreshable ones (ECS task role) are re-read on
-every batch, so a rotated key is picked up without a restart.
+every batch, so a rotated key is picked up without a restart. A URL cannot outlive the
+credentials that signed it (S3 then answers 400 ExpiredToken), so a batch's expiry is
+bounded by their expiry: ``Batch.expires`` is what a URL really gets.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from botocore.credentials import ReadOnlyCredentials
 ALGORITHM = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _PROBE_KEY = "vf-probe"
+MAX_EXPIRES = 604_800  # SigV4's limit: 7 days
+# A URL's life ends this long before its credentials' (clock skew, the request in flight).
+CREDENTIALS_MARGIN = 60
 _SAFE_QUERY = "-_.~"
 
 
@@ -66,6 +71,7 @@ class Batch:
         "_key",
         "_query_tail",
         "_sts_head",
+        "expires",
     )
 
     def __init__(
@@ -87,6 +93,7 @@ class Batch:
         ]
         if creds.token:
             params.append(("X-Amz-Security-Token", creds.token))
+        self.expires = expires
         self._endpoint = endpoint
         self._key = signing_key
         self._auth_params = [(_q(k), _q(v)) for k, v in params]
@@ -142,6 +149,16 @@ class Batch:
         return auth_params, f"\n{canonical_headers}\n{signed_headers}\n{UNSIGNED_PAYLOAD}"
 
 
+def _life_left(creds: object, now: int) -> int:
+    """Seconds a URL signed now with ``creds`` can work: temporary credentials (an ECS task
+    role's, STS) expire; static keys do not. Read after get_frozen_credentials, which
+    refreshes credentials close to their expiry first."""
+    expiry = getattr(creds, "_expiry_time", None)  # botocore's RefreshableCredentials
+    if expiry is None:
+        return MAX_EXPIRES
+    return int(expiry.timestamp()) - now - CREDENTIALS_MARGIN
+
+
 class Presigner:
     """SigV4 query presigner for one bucket.
 
@@ -179,6 +196,7 @@ class Presigner:
             raise RuntimeError("no AWS credentials for presigning")
         frozen = creds.get_frozen_credentials() if hasattr(creds, "get_frozen_credentials") else creds
         second = int(time.time() if now is None else now)
+        expires = max(1, min(expires, MAX_EXPIRES, _life_left(creds, second)))
         # Within one second, with the same credentials and expiry, a batch is reusable as is.
         identity = (second, expires, frozen.access_key, frozen.secret_key, frozen.token)
         last = self._last

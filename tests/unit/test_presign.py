@@ -4,12 +4,13 @@ service's playlists use them for every segment of the video and nothing outside 
 from __future__ import annotations
 
 import datetime
+import time
 
 import boto3
 import botocore.auth
 import pytest
 from botocore.config import Config
-from botocore.credentials import Credentials
+from botocore.credentials import Credentials, RefreshableCredentials
 
 from streaming.playlists import UnsafeUri, master_playlist, rewrite_media_playlist
 from videoforge.presign import Presigner
@@ -135,6 +136,24 @@ def test_signing_time_and_credentials_are_read_per_batch(frozen_time):
     assert "AKIANEW" in second and "X-Amz-Security-Token=new-token" in second
     later = presigner.batch(60, now=frozen_time + 86400).get("k")
     assert "X-Amz-Date=20260315T235958Z" in later
+
+
+def test_urls_never_outlive_the_credentials_that_sign_them():
+    """Task-role credentials expire: a URL signed with them is bounded by their expiry."""
+    _, client = botocore_client("http://127.0.0.1:4566", "path", None, "ap-southeast-2")
+    now = int(time.time())
+    expiry = datetime.datetime.fromtimestamp(now + 1800, datetime.UTC)
+    role = RefreshableCredentials(
+        "ASIAROLE", "role-secret", "role-token", expiry, refresh_using=lambda: {}, method="container-role"
+    )
+    presigner = Presigner(client, "bkt", "ap-southeast-2", lambda: role)
+    batch = presigner.batch(21600, now=now)
+    assert batch.expires == 1800 - 60
+    assert "X-Amz-Expires=1740&" in batch.get("hls/v/720p/seg_00000.ts")
+    # Static keys do not expire: the asked-for life, within SigV4's 7-day limit.
+    static = Presigner(client, "bkt", "ap-southeast-2", lambda: Credentials("AKIA", "s"))
+    assert static.batch(21600, now=now).expires == 21600
+    assert static.batch(10**7, now=now).expires == 604800
 
 
 # --- the playlists the streaming service presigns -------------------------------------------
