@@ -26,6 +26,7 @@ from quart_schema import validate_request, validate_response
 
 from gallery.present import present
 from gallery.schemas import (
+    ConfirmPart,
     ConfirmUpload,
     Error,
     GenerateUpload,
@@ -55,13 +56,62 @@ def part_size_for(size: int, configured: int) -> int:
     return max(configured, math.ceil(needed / MIB) * MIB)
 
 
-def part_urls(key: str, upload_id: str, size: int, part_size: int) -> list[PartUrl]:
-    batch = aws().presigner.batch(web_settings().upload_url_ttl)
+def part_lengths(size: int, part_size: int) -> list[int]:
+    """The byte count of each part, in part order: every part is full but the last."""
     count = max(1, math.ceil(size / part_size))
-    return [
-        PartUrl(part_number=n, url=batch.url(key, "PUT", {"uploadId": upload_id, "partNumber": str(n)}))
-        for n in range(1, count + 1)
-    ]
+    return [min(part_size, size - (n - 1) * part_size) for n in range(1, count + 1)]
+
+
+def part_urls(key: str, upload_id: str, size: int, part_size: int) -> tuple[list[PartUrl], int]:
+    """One URL per part, each signing that part's Content-Length (S3 refuses any other
+    size), and the seconds they stay valid."""
+    batch = aws().presigner.batch(web_settings().upload_url_ttl)
+    urls = []
+    for n, length in enumerate(part_lengths(size, part_size), start=1):
+        query = {"uploadId": upload_id, "partNumber": str(n)}
+        urls.append(PartUrl(part_number=n, url=batch.url(key, "PUT", query, {"Content-Length": length})))
+    return urls, batch.expires
+
+
+def single_upload(key: str, content_type: str, size: int) -> SingleUpload:
+    """One PUT whose signature covers the type, the exact size and If-None-Match: *, so it
+    creates the source once and can never replace it (nor recreate it after a delete)."""
+    headers = {"Content-Type": content_type, "Content-Length": str(size), "If-None-Match": "*"}
+    batch = aws().presigner.batch(web_settings().upload_url_ttl)
+    return SingleUpload(url=batch.url(key, "PUT", headers=headers), headers=headers, expires_in=batch.expires)
+
+
+async def multipart_upload(key: str, content_type: str, size: int) -> MultipartUpload:
+    created = await asyncio.to_thread(
+        aws().s3.create_multipart_upload, Bucket=aws().bucket, Key=key, ContentType=content_type
+    )
+    part_size = part_size_for(size, web_settings().upload_part_size)
+    parts, expires = part_urls(key, created["UploadId"], size, part_size)
+    return MultipartUpload(
+        upload_id=created["UploadId"], part_size=part_size, parts=parts, expires_in=expires
+    )
+
+
+async def enforce_upload_limits(conn, user_id: str, size: int, resuming: uuid.UUID | None = None) -> None:
+    """429 when this upload would pass the user's limits on live uploads or their bytes.
+    Run in the transaction that then records the upload, after lock_uploads_of."""
+    conf = web_settings()
+    await videos.lock_uploads_of(conn, user_id)
+    live = await videos.uploads_in_flight(conn, user_id, conf.upload_url_ttl, exclude=resuming)
+    if live.count + 1 > conf.upload_max_concurrent_per_user:
+        raise ApiError(
+            429,
+            "too_many_uploads",
+            f"you already have {live.count} uploads in progress (at most "
+            f"{conf.upload_max_concurrent_per_user} at a time): finish or delete one, then try again",
+        )
+    if live.bytes + size > conf.upload_max_bytes_in_flight_per_user:
+        raise ApiError(
+            429,
+            "too_many_bytes_in_flight",
+            f"your uploads in progress already hold {live.bytes} bytes (at most "
+            f"{conf.upload_max_bytes_in_flight_per_user} at a time): finish or delete one, then try again",
+        )
 
 
 async def uploaded_parts(key: str, upload_id: str) -> list[UploadedPart]:
@@ -84,53 +134,42 @@ async def uploaded_parts(key: str, upload_id: str) -> list[UploadedPart]:
     return [UploadedPart(part_number=p["PartNumber"], etag=p["ETag"], size=p["Size"]) for p in parts]
 
 
+def checked_content_type(requested: str) -> str:
+    allowed = web_settings().upload_allowed_types
+    if requested not in allowed:
+        raise ApiError(400, "unsupported_type", f"content type must be one of {', '.join(allowed)}")
+    return requested
+
+
 @blueprint.post("/generate-upload-url")
 @require_user
 @validate_request(GenerateUpload)
 @validate_response(UploadTicket, 200)
 @validate_response(Error, 400)
+@validate_response(Error, 429)
 async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
     """Create the video (status 'uploading') and answer where to upload it.
 
     At or above UPLOAD_MULTIPART_THRESHOLD bytes: a multipart upload with one presigned URL
     per part (PUT each part, keep each response's ETag). Otherwise a single presigned PUT.
+    Every URL signs the exact size it takes. 429 past the user's limits on uploads in progress.
     """
     conf = web_settings()
-    content_type = data.content_type.split(";", 1)[0].strip().lower()
-    if content_type not in conf.upload_allowed_types:
-        raise ApiError(
-            400, "unsupported_type", f"content type must be one of {', '.join(conf.upload_allowed_types)}"
-        )
+    content_type = checked_content_type(data.content_type)
     if data.size > conf.upload_max_bytes:
         raise ApiError(400, "too_large", f"the largest accepted upload is {conf.upload_max_bytes} bytes")
-    user = g.user
-    video_id = uuid.uuid4()
+    user, video_id = g.user, uuid.uuid4()
     key = source_key(user.sub, str(video_id))
-    bucket = aws().bucket
-    upload_id = None
-    upload: SingleUpload | MultipartUpload
-    if data.size >= conf.upload_multipart_threshold:
-        created = await asyncio.to_thread(
-            aws().s3.create_multipart_upload, Bucket=bucket, Key=key, ContentType=content_type
-        )
-        upload_id = created["UploadId"]
-        part_size = part_size_for(data.size, conf.upload_part_size)
-        upload = MultipartUpload(
-            upload_id=upload_id,
-            part_size=part_size,
-            parts=part_urls(key, upload_id, data.size, part_size),
-            expires_in=conf.upload_url_ttl,
-        )
-    else:
-        url = aws().s3_public.generate_presigned_url(
-            "put_object",
-            Params={"Bucket": bucket, "Key": key, "ContentType": content_type},
-            ExpiresIn=conf.upload_url_ttl,
-        )
-        upload = SingleUpload(url=url, headers={"Content-Type": content_type}, expires_in=conf.upload_url_ttl)
     title = data.title or data.file_name.rsplit(".", 1)[0] or data.file_name
-    try:
-        async with db.pool().connection() as conn:
+    async with db.pool().connection() as conn, conn.transaction():
+        await enforce_upload_limits(conn, user.sub, data.size)
+        upload: SingleUpload | MultipartUpload
+        if data.size >= conf.upload_multipart_threshold:
+            upload = await multipart_upload(key, content_type, data.size)
+        else:
+            upload = single_upload(key, content_type, data.size)
+        upload_id = getattr(upload, "upload_id", None)
+        try:
             await videos.create_video(
                 conn,
                 video_id=video_id,
@@ -143,12 +182,12 @@ async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
                 upload_id=upload_id,
                 job_id=uuid.uuid4(),
             )
-    except Exception:
-        if upload_id:
-            await asyncio.to_thread(
-                aws().s3.abort_multipart_upload, Bucket=bucket, Key=key, UploadId=upload_id
-            )
-        raise
+        except Exception:
+            if upload_id:
+                await asyncio.to_thread(
+                    aws().s3.abort_multipart_upload, Bucket=aws().bucket, Key=key, UploadId=upload_id
+                )
+            raise
     log.info(
         "upload started", extra={"video_id": str(video_id), "size": data.size, "multipart": bool(upload_id)}
     )
@@ -161,19 +200,22 @@ async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
 @validate_response(Error, 409)
 async def resume_upload(video_id: uuid.UUID) -> MultipartUpload:
     """Resume an interrupted multipart upload: fresh part URLs plus the parts S3 already has."""
-    async with db.pool().connection() as conn:
+    async with db.pool().connection() as conn, conn.transaction():
         video = await videos.get_owned(conn, video_id, g.user.sub)
-    if video is None:
-        raise not_found()
-    if video.status != "uploading" or not video.upload_id:
-        raise ApiError(409, "not_resumable", "the video has no multipart upload in progress")
+        if video is None:
+            raise not_found()
+        if video.status != "uploading" or not video.upload_id:
+            raise ApiError(409, "not_resumable", "the video has no multipart upload in progress")
+        await enforce_upload_limits(conn, g.user.sub, video.size_bytes, resuming=video.id)
+        await videos.touch_upload(conn, video.id)
     part_size = part_size_for(video.size_bytes, web_settings().upload_part_size)
+    parts, expires = part_urls(video.s3_key, video.upload_id, video.size_bytes, part_size)
     return MultipartUpload(
         upload_id=video.upload_id,
         part_size=part_size,
-        parts=part_urls(video.s3_key, video.upload_id, video.size_bytes, part_size),
+        parts=parts,
         uploaded_parts=await uploaded_parts(video.s3_key, video.upload_id),
-        expires_in=web_settings().upload_url_ttl,
+        expires_in=expires,
     )
 
 
@@ -204,14 +246,15 @@ async def _complete_multipart(video: videos.Video, parts: list[dict] | None) -> 
         raise
 
 
-async def _object_size(key: str) -> int | None:
+async def _stored_source(key: str) -> tuple[int, str] | None:
+    """(size, ETag) of the uploaded object, or None while it is not there."""
     try:
         head = await asyncio.to_thread(aws().s3.head_object, Bucket=aws().bucket, Key=key)
     except ClientError as exc:
         if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
-    return int(head["ContentLength"])
+    return int(head["ContentLength"]), head["ETag"]
 
 
 async def send_job(video: videos.Video, job_id: uuid.UUID) -> None:
@@ -227,10 +270,26 @@ async def send_job(video: videos.Video, job_id: uuid.UUID) -> None:
     log.info("job sent", extra={"video_id": str(video.id), "job_id": str(job_id)})
 
 
+async def _check_source(video: videos.Video, parts: list[ConfirmPart] | None) -> str:
+    """Complete the multipart upload (if any) and check the object: its ETag, as confirmed."""
+    if video.upload_id:
+        given = [{"PartNumber": p.part_number, "ETag": p.etag} for p in parts] if parts else None
+        await _complete_multipart(video, given)
+    stored = await _stored_source(video.s3_key)
+    if stored is None:
+        raise ApiError(409, "upload_incomplete", "the upload has not arrived in storage")
+    size, etag = stored
+    if size != video.size_bytes:
+        raise ApiError(400, "size_mismatch", f"declared {video.size_bytes} bytes, storage has {size} bytes")
+    return etag
+
+
 @blueprint.post("/confirm-upload")
 @require_user
 @validate_request(ConfirmUpload)
 @validate_response(VideoOut, 200)
+@validate_response(Error, 400)
+@validate_response(Error, 404)
 @validate_response(Error, 409)
 async def confirm_upload(data: ConfirmUpload) -> VideoOut:
     """The upload is done: check it, queue the video and send its processing job (once)."""
@@ -240,20 +299,9 @@ async def confirm_upload(data: ConfirmUpload) -> VideoOut:
         if video is None:
             raise not_found()
         if video.status == "uploading":
-            if video.upload_id:
-                parts = None
-                if data.parts:
-                    parts = [{"PartNumber": p.part_number, "ETag": p.etag} for p in data.parts]
-                await _complete_multipart(video, parts)
-            size = await _object_size(video.s3_key)
-            if size is None:
-                raise ApiError(409, "upload_incomplete", "the upload has not arrived in storage")
-            if size != video.size_bytes:
-                raise ApiError(
-                    400, "size_mismatch", f"declared {video.size_bytes} bytes, storage has {size} bytes"
-                )
+            etag = await _check_source(video, data.parts)
             async with conn.transaction():
-                if await videos.claim_upload(conn, video.id, user.sub, data.title):
+                if await videos.claim_upload(conn, video.id, user.sub, data.title, etag):
                     await send_job(video, video.job_id)
             video = await videos.get_owned(conn, data.video_id, user.sub)
             if video is None:

@@ -25,6 +25,8 @@ class Video:
     size_bytes: int
     upload_id: str | None
     job_id: uuid.UUID | None
+    source_etag: str | None
+    attempts: int
     duration_seconds: float | None
     width: int | None
     height: int | None
@@ -163,19 +165,56 @@ async def delete_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str
     return cur.rowcount == 1
 
 
-async def claim_upload(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str, title: str | None) -> bool:
+async def claim_upload(
+    conn: AsyncConnection, video_id: uuid.UUID, owner_id: str, title: str | None, source_etag: str
+) -> bool:
     """uploading -> queued, for exactly one caller: the one whose UPDATE finds 'uploading'.
+    The source's ETag as confirmed is recorded: the processor transcodes that version only.
 
     Run inside a transaction that is committed only after the job message was sent: a
     concurrent confirm waits on the row lock, then finds 'queued' and claims nothing.
     """
     cur = await conn.execute(
         """UPDATE gallery_videos SET status = 'queued', queued_at = now(), updated_at = now(),
-             upload_id = NULL, progress = 0, error = NULL, title = coalesce(%s, title)
+             upload_id = NULL, progress = 0, error = NULL, title = coalesce(%s, title), source_etag = %s
            WHERE id = %s AND owner_id = %s AND status = 'uploading'""",
-        (title, video_id, owner_id),
+        (title, source_etag, video_id, owner_id),
     )
     return cur.rowcount == 1
+
+
+# pg_advisory_xact_lock(class, key): the class keeps our per-user upload locks apart.
+_UPLOAD_LOCK_CLASS = 0x5646_5550  # "VFUP"
+
+
+@dataclass(frozen=True)
+class UploadsInFlight:
+    count: int
+    bytes: int
+
+
+async def lock_uploads_of(conn: AsyncConnection, owner_id: str) -> None:
+    """Serialise one user's upload starts until the transaction ends (limits are then exact)."""
+    await conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_UPLOAD_LOCK_CLASS, owner_id))
+
+
+async def uploads_in_flight(
+    conn: AsyncConnection, owner_id: str, live_seconds: int, exclude: uuid.UUID | None = None
+) -> UploadsInFlight:
+    """The user's uploads whose URLs may still be in use: 'uploading' and handed URLs (created
+    or resumed) within ``live_seconds``. An older one holds nothing until it is resumed."""
+    cur = await conn.execute(
+        """SELECT count(*) AS count, coalesce(sum(size_bytes), 0)::bigint AS bytes FROM gallery_videos
+           WHERE owner_id = %s AND status = 'uploading' AND id IS DISTINCT FROM %s
+             AND updated_at > now() - make_interval(secs => %s)""",
+        (owner_id, exclude, live_seconds),
+    )
+    return UploadsInFlight(**await cur.fetchone())
+
+
+async def touch_upload(conn: AsyncConnection, video_id: uuid.UUID) -> None:
+    """Fresh URLs were handed out for this upload: it is live again."""
+    await conn.execute("UPDATE gallery_videos SET updated_at = now() WHERE id = %s", (video_id,))
 
 
 async def claim_retry(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str, job_id: uuid.UUID) -> bool:

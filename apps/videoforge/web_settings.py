@@ -4,6 +4,8 @@ UPLOAD_MAX_BYTES             largest accepted upload             10737418240 (10
 UPLOAD_MULTIPART_THRESHOLD   at or above this, multipart         104857600 (100 MiB)
 UPLOAD_PART_SIZE             multipart part size (>= 5 MiB)      16777216 (16 MiB)
 UPLOAD_URL_TTL               upload URL lifetime, seconds        3600
+UPLOAD_MAX_CONCURRENT_PER_USER       live uploads per user       4
+UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER  their bytes together        21474836480 (20 GiB)
 UPLOAD_ALLOWED_TYPES         comma-separated content types       video/mp4,video/quicktime,...
 PLAYBACK_URL_TTL             segment/poster URL lifetime, s      21600 (a paused viewer resumes hours later)
 PLAYLIST_CACHE_SECONDS       rendered complete playlists cached  600 (well inside PLAYBACK_URL_TTL)
@@ -35,6 +37,8 @@ class WebSettings:
     upload_multipart_threshold: int = 100 * 1024**2
     upload_part_size: int = 16 * 1024**2
     upload_url_ttl: int = 3600
+    upload_max_concurrent_per_user: int = 4
+    upload_max_bytes_in_flight_per_user: int = 20 * 1024**3
     upload_allowed_types: tuple[str, ...] = tuple(DEFAULT_ALLOWED_TYPES.split(","))
     playback_url_ttl: int = 21600
     playlist_cache_seconds: int = 600
@@ -48,6 +52,10 @@ class WebSettings:
             raise ValueError("UPLOAD_PART_SIZE must be at least 5 MiB (the S3 minimum)")
         if self.upload_multipart_threshold > 5 * 1024**3:
             raise ValueError("UPLOAD_MULTIPART_THRESHOLD must be at most 5 GiB (the S3 single PUT limit)")
+        if self.upload_max_bytes_in_flight_per_user < self.upload_max_bytes:
+            raise ValueError("UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER must allow one upload of UPLOAD_MAX_BYTES")
+        if self.upload_max_concurrent_per_user < 1:
+            raise ValueError("UPLOAD_MAX_CONCURRENT_PER_USER must be at least 1")
         if self.playlist_cache_seconds * 4 > self.playback_url_ttl:
             raise ValueError(
                 "PLAYLIST_CACHE_SECONDS must be well inside PLAYBACK_URL_TTL (at most a quarter)"
@@ -61,6 +69,12 @@ class WebSettings:
             upload_multipart_threshold=_int("UPLOAD_MULTIPART_THRESHOLD", cls.upload_multipart_threshold),
             upload_part_size=_int("UPLOAD_PART_SIZE", cls.upload_part_size),
             upload_url_ttl=_int("UPLOAD_URL_TTL", cls.upload_url_ttl),
+            upload_max_concurrent_per_user=_int(
+                "UPLOAD_MAX_CONCURRENT_PER_USER", cls.upload_max_concurrent_per_user
+            ),
+            upload_max_bytes_in_flight_per_user=_int(
+                "UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER", cls.upload_max_bytes_in_flight_per_user
+            ),
             upload_allowed_types=tuple(t.strip().lower() for t in types.split(",") if t.strip()),
             playback_url_ttl=_int("PLAYBACK_URL_TTL", cls.playback_url_ttl),
             playlist_cache_seconds=_int("PLAYLIST_CACHE_SECONDS", cls.playlist_cache_seconds),

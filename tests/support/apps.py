@@ -171,6 +171,9 @@ def service_env(pg: services.Postgres, dbname: str, **overrides: str) -> dict[st
             "UPLOAD_MULTIPART_THRESHOLD": str(6 * MIB),
             "UPLOAD_PART_SIZE": str(5 * MIB),
             "UPLOAD_MAX_BYTES": str(64 * MIB),
+            # Tests of other areas start many uploads as one user; the limits have their own test.
+            "UPLOAD_MAX_CONCURRENT_PER_USER": "1000",
+            "UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER": str(64 * 1024 * MIB),
             "LOG_LEVEL": "INFO",
         }
     )
