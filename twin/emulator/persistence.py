@@ -150,6 +150,44 @@ def with_deadline(work: Callable[[], Any], seconds: float) -> Any:
 # --- the middleware ------------------------------------------------------------------------
 
 
+@dataclass
+class Incoming:
+    """A request as the middlewares see it: its parts, its small body, its kind."""
+
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    call: Call
+
+    @classmethod
+    def read(cls, environ: dict) -> Incoming:
+        """Parse ``environ``; a small body is read once and put back, an object's bytes never."""
+        method = environ["REQUEST_METHOD"]
+        raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
+        path = unquote(urlsplit(raw).path or "/")
+        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        headers = request_headers(environ)
+        subdomain = _subdomain_bucket(environ)
+        body = b""
+        if not _carries_object_bytes(method, path, headers, query, subdomain):
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(size) if size else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+        return cls(path, query, headers, body, classify(method, path, headers, query, body, subdomain))
+
+
+def _carries_object_bytes(method: str, path: str, headers: dict, query: dict, subdomain: str | None) -> bool:
+    """An S3 object or part upload, or a browser's form POST to a bucket."""
+    if method not in ("PUT", "POST"):
+        return False
+    _, service = signing_scope(headers, query)
+    if service != "s3" and (service is not None or header(headers, "X-Amz-Target") is not None):
+        return False
+    _, key = s3_target(path, subdomain)
+    return key is not None or (method == "POST" and not query)
+
+
 def _subdomain_bucket(environ: dict) -> str | None:
     from types import SimpleNamespace
 
@@ -171,16 +209,10 @@ class Persistence:
         self.status: dict[str, Any] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        method = environ["REQUEST_METHOD"]
-        raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "/")
-        path = unquote(urlsplit(raw).path or "/")
-        if path == "/_videoforge/state":
+        incoming = Incoming.read(environ)
+        if incoming.path == "/_videoforge/state":
             return self._state(start_response)
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        headers = request_headers(environ)
-        subdomain = _subdomain_bucket(environ)
-        body = self._buffer_body(environ, method, path, headers, query, subdomain)
-        call = classify(method, path, headers, query, body, subdomain)
+        call = incoming.call
         seed = 0
         if call.kind == "control" and self.journal is not None:
             seed = environ.get(SEED_KEY) or self.journal.next_seed()
@@ -194,25 +226,9 @@ class Persistence:
         result = self.app(environ, recording_start_response)
         status = answered[0] if answered else 500
         if status < 400 and self.journal is not None:
-            self._journal(call, environ, body, path, seed)
+            self._journal(call, environ, incoming.body, incoming.path, seed)
         self._log(call, status)
         return result
-
-    @staticmethod
-    def _buffer_body(
-        environ: dict, method: str, path: str, headers: dict, query: dict, subdomain: str | None
-    ) -> bytes:
-        """The body, read once and put back, where it is small and needed: never an object's bytes."""
-        _, service = signing_scope(headers, query)
-        if service == "s3" or (service is None and header(headers, "X-Amz-Target") is None):
-            _, key = s3_target(path, subdomain)
-            object_data = key is not None or (method == "POST" and not query)
-            if object_data and method in ("PUT", "POST"):
-                return b""
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(size) if size else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        return body
 
     def _journal(self, call: Call, environ: dict, body: bytes, path: str, seed: int) -> None:
         if call.kind == "control":

@@ -2,6 +2,9 @@
 
     python -m twin.emulator --port 4566 [--state DIR] [--faults paging,throttle,consistency]
 
+With ``--faults`` (default: ``$VF_AWS_FAULTS``) the endpoint is as unkind as AWS: see
+``faults``.
+
 With ``--state DIR`` the endpoint keeps what AWS acknowledged in ``DIR/journal.jsonl`` and
 S3 object bytes as files under ``DIR/objects/`` (see ``persistence``), restores them on
 start and only then opens its port, so no client ever sees a half-restored endpoint. A
@@ -15,6 +18,7 @@ import argparse
 import base64
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from twin.emulator import blobs, moto_fixes, seeds, snapshots
+from twin.emulator import blobs, faults, moto_fixes, seeds, snapshots
 from twin.emulator.journal import Journal
 from twin.emulator.persistence import (
     ENTRY_DEADLINE,
@@ -122,7 +126,7 @@ def load_state(state: Path, persistence: Persistence, moto_app: Any) -> Restore:
     return report
 
 
-def build(args: argparse.Namespace) -> tuple[Persistence, Restore | None]:
+def build(args: argparse.Namespace) -> tuple[Any, Restore | None]:
     """The endpoint's WSGI app and what its restore did."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -139,7 +143,11 @@ def build(args: argparse.Namespace) -> tuple[Persistence, Restore | None]:
     moto_app = DomainDispatcherApplication(create_backend_app)
     persistence = Persistence(moto_app, journal, Path(args.request_log) if args.request_log else None)
     report = load_state(Path(args.state), persistence, moto_app) if args.state else None
-    return persistence, report
+    if not args.faults:
+        return persistence, report
+    config = faults.Config.parse(args.faults, args.fault_seed, args.fault_rate, args.fault_settle)
+    log.warning("hostile mode: %s (seed %s)", ", ".join(sorted(config.kinds)), config.seed)
+    return faults.Faults(persistence, config, persistence.status), report
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -149,6 +157,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state", help="keep state in this directory across restarts")
     parser.add_argument(
         "--request-log", help="append one JSON line per request (method, action, kind, status)"
+    )
+    env = os.environ
+    parser.add_argument(
+        "--faults",
+        default=env.get("VF_AWS_FAULTS", ""),
+        help="comma list of paging, throttle, consistency (default: $VF_AWS_FAULTS)",
+    )
+    parser.add_argument("--fault-seed", type=int, default=int(env.get("VF_AWS_FAULT_SEED", "1")))
+    parser.add_argument(
+        "--fault-rate", type=float, default=float(env.get("VF_AWS_FAULT_RATE", "0.1")), help="share throttled"
+    )
+    parser.add_argument(
+        "--fault-settle",
+        type=float,
+        default=float(env.get("VF_AWS_FAULT_SETTLE", "5")),
+        help="seconds a new role, instance profile or certificate is not yet usable",
     )
     parser.add_argument(
         "--regions",
