@@ -2,7 +2,8 @@
 
     python tools/molecule_all.py [ROLE ...]
 
-The emulator is reset between scenarios, so each starts from an empty account. The AWS_*
+Every scenario shares one configuration, BASE_CONFIG (a scenario's molecule.yml only adds
+what is its own). The emulator is reset between scenarios, so each starts from an empty account. The AWS_*
 environment points every module at it, exactly as the local inventory does. A private
 PostgreSQL is there too (VF_TEST_PG_HOST / VF_TEST_PG_PORT) for the database role.
 """
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BASE_CONFIG = ROOT / ".config" / "molecule" / "config.yml"
 sys.path.insert(0, str(ROOT))
 
 from tests.support import services  # noqa: E402 - after the path is set
@@ -68,7 +70,7 @@ def main(argv: list[str]) -> int:
             env["VF_STATE_DIR"] = str(Path(tmp) / f"state-{role_dir.name}-{scenario}")
             started = time.monotonic()
             proc = subprocess.run(
-                ["molecule", "test", "-s", scenario],
+                ["molecule", "--base-config", str(BASE_CONFIG), "test", "-s", scenario],
                 cwd=role_dir,
                 env=env,
                 stdout=subprocess.PIPE,
