@@ -29,10 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "apps")]
 
 from processor import media  # noqa: E402
-from processor.config import DEFAULT_LADDER  # noqa: E402
-from processor.worker import probe_file  # noqa: E402
+from processor.ffmpeg import Ffmpeg  # noqa: E402
 from tests.support import media as clips  # noqa: E402
-from tests.support import services  # noqa: E402
+from tests.support import model, services  # noqa: E402
 from videoforge import jobs  # noqa: E402
 from videoforge.migrate import migrate  # noqa: E402
 
@@ -43,8 +42,8 @@ RUNS = 3
 
 
 def bare_ladder(ffmpeg: str, source: Path, work: Path, per_rendition: bool = False) -> float:
-    probe = probe_file(ffmpeg, source)
-    renditions = media.select_ladder(probe, DEFAULT_LADDER, jobs.LADDER)
+    probe = Ffmpeg(ffmpeg, model.media_limits()).probe(source, tick=lambda: None)
+    renditions = media.select_ladder(probe, model.ladder(), model.rendition_names())
     groups = [[r] for r in renditions] if per_rendition else [renditions]
     started, cpu = time.monotonic(), children_cpu()
     for group in groups:
@@ -109,6 +108,7 @@ def main() -> None:
         queue = sqs.create_queue(QueueName="bench", Attributes={"VisibilityTimeout": "300"})["QueueUrl"]
         env = {
             **os.environ,
+            **model.processor_environment(),
             "PYTHONPATH": str(ROOT / "apps"),
             "DB_HOST": pg.host,
             "DB_PORT": str(pg.port),
@@ -136,7 +136,7 @@ def main() -> None:
                 split.append(bare_ladder(ffmpeg, source, tmp / "split", per_rendition=True))
                 cpu_before = worker_cpu(proc)
                 video_id, user = str(uuid.uuid4()), "bench"
-                job = jobs.Job.new(video_id, user)
+                job = jobs.Job.new(video_id, user, model.rendition_names())
                 s3.upload_file(str(source), "bench", job.s3_key)
                 with psycopg.connect(pg.dsn("bench"), autocommit=True) as conn:
                     conn.execute(
@@ -177,7 +177,7 @@ def main() -> None:
             "fps": FPS,
             "bytes": source.stat().st_size,
         },
-        "ladder": [r.name for r in DEFAULT_LADDER],
+        "ladder": list(model.rendition_names()),
         "preset": PRESET,
         "segment_seconds": SEGMENT,
         "runs": RUNS,

@@ -1,19 +1,22 @@
 """The processor's own settings, on top of the shared videoforge.settings.Settings.
 
-Every value comes from an environment variable (names below); the defaults are the model's
+Every value comes from an environment variable (names below). What the model declares
 (inventories/*/group_vars/all/catalog.yml: videoforge_rendition_ladder,
-videoforge_hls_segment_seconds, videoforge_queue, videoforge_processor.concurrency).
+videoforge_processor.media_limits, ...) is not restated here: the roles render it into the
+environment (videoforge_processor_environment), and a worker without it refuses to start.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from processor.limits import MediaLimits
 from videoforge.settings import Settings
 
 
@@ -34,14 +37,6 @@ class Rung:
         scale = {"k": 1_000, "K": 1_000, "m": 1_000_000, "M": 1_000_000}.get(value[-1:], 1)
         number = value[:-1] if scale != 1 else value
         return int(float(number) * scale)
-
-
-DEFAULT_LADDER = (
-    Rung("1080p", 1080, "5000k", "5350k", "128k"),
-    Rung("720p", 720, "2800k", "2996k", "128k"),
-    Rung("480p", 480, "1400k", "1498k", "96k"),
-    Rung("360p", 360, "800k", "856k", "96k"),
-)
 
 
 def parse_ladder(text: str) -> tuple[Rung, ...]:
@@ -73,13 +68,29 @@ def find_ffmpeg(configured: str | None) -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: the roles render it from the model (catalog.yml)")
+    return value
+
+
 def _float(name: str, default: float) -> float:
     return float(os.environ.get(name) or default)
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
 
 
 def _opt_int(name: str) -> int | None:
     value = os.environ.get(name)
     return int(value) if value else None
+
+
+def _opt_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    return float(value) if value else None
 
 
 @dataclass(frozen=True)
@@ -89,39 +100,47 @@ class ProcessorConfig:
     work_dir: Path
     shutdown_grace: float
     ffmpeg: str
+    # Words put before every FFmpeg command (PROCESSOR_FFMPEG_SANDBOX), e.g. a private network
+    # namespace on the instances: `unshare --user --map-root-user --net --`.
+    ffmpeg_sandbox: tuple[str, ...]
     segment_seconds: int
     ladder: tuple[Rung, ...]
+    limits: MediaLimits
     x264_preset: str
     wait_seconds: int
-    # None: read from the queue (VisibilityTimeout, the redrive policy's maxReceiveCount).
+    # How long a worker holds a message past its last heartbeat (None: the queue's visibility).
     visibility_timeout: int | None
-    max_receives: int | None
-    heartbeat_seconds: float | None
+    max_receives: int | None  # None: the redrive policy's maxReceiveCount
+    heartbeat_seconds: float | None  # None: a third of the visibility
     retry_delay: int
     poll_interval: float
     transfer_concurrency: int
     stall_seconds: float
+    # Scale-in protection while a job runs: both set on the ASG's instances, unset elsewhere.
+    autoscaling_group: str | None
+    instance_id: str | None
 
     @classmethod
     def from_env(cls, settings: Settings | None = None) -> ProcessorConfig:
-        ladder_json = os.environ.get("RENDITION_LADDER")
         return cls(
             settings=settings or Settings.from_env(),
-            concurrency=max(1, int(os.environ.get("PROCESSOR_CONCURRENCY") or 1)),
+            concurrency=max(1, _int("PROCESSOR_CONCURRENCY", 1)),
             work_dir=Path(os.environ.get("PROCESSOR_WORK_DIR") or Path(tempfile.gettempdir()) / "videoforge"),
             shutdown_grace=_float("PROCESSOR_SHUTDOWN_GRACE", 60),
             ffmpeg=find_ffmpeg(os.environ.get("FFMPEG_PATH")),
-            segment_seconds=int(os.environ.get("HLS_SEGMENT_SECONDS") or 4),
-            ladder=parse_ladder(ladder_json) if ladder_json else DEFAULT_LADDER,
+            ffmpeg_sandbox=tuple(shlex.split(os.environ.get("PROCESSOR_FFMPEG_SANDBOX") or "")),
+            segment_seconds=int(_required("HLS_SEGMENT_SECONDS")),
+            ladder=parse_ladder(_required("RENDITION_LADDER")),
+            limits=MediaLimits.from_json(_required("PROCESSOR_MEDIA_LIMITS")),
             x264_preset=os.environ.get("PROCESSOR_X264_PRESET") or "veryfast",
-            wait_seconds=int(os.environ.get("PROCESSOR_WAIT_SECONDS") or 20),
+            wait_seconds=_int("PROCESSOR_WAIT_SECONDS", 20),
             visibility_timeout=_opt_int("PROCESSOR_VISIBILITY_TIMEOUT"),
             max_receives=_opt_int("PROCESSOR_MAX_RECEIVES"),
-            heartbeat_seconds=float(os.environ["PROCESSOR_HEARTBEAT_SECONDS"])
-            if os.environ.get("PROCESSOR_HEARTBEAT_SECONDS")
-            else None,
-            retry_delay=int(os.environ.get("PROCESSOR_RETRY_DELAY") or 30),
+            heartbeat_seconds=_opt_float("PROCESSOR_HEARTBEAT_SECONDS"),
+            retry_delay=_int("PROCESSOR_RETRY_DELAY", 30),
             poll_interval=_float("PROCESSOR_POLL_INTERVAL", 0.5),
-            transfer_concurrency=int(os.environ.get("PROCESSOR_TRANSFER_CONCURRENCY") or 8),
+            transfer_concurrency=_int("PROCESSOR_TRANSFER_CONCURRENCY", 8),
             stall_seconds=_float("PROCESSOR_STALL_SECONDS", 600),
+            autoscaling_group=os.environ.get("PROCESSOR_AUTOSCALING_GROUP") or None,
+            instance_id=os.environ.get("PROCESSOR_INSTANCE_ID") or None,
         )

@@ -10,11 +10,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from processor.config import Rung
+from processor.failures import PermanentFailure
 
 # ---------------------------------------------------------------- probe
 
+NOT_A_VIDEO = (
+    "The uploaded file is not a readable video: it is damaged, or not in a format we accept "
+    "(MP4, MOV, MKV, WebM or AVI)."
+)
 
-class UnreadableMedia(Exception):
+
+class UnreadableMedia(PermanentFailure):
     """The source is not a video FFmpeg can read: retrying cannot help (a permanent failure)."""
 
 
@@ -46,6 +52,7 @@ _STREAM = re.compile(r"^\s*Stream #\d+:\d+.*?:\s*(Video|Audio):\s*(.*)$", re.M)
 _SIZE = re.compile(r"(?:^|[\s,])(\d{2,5})x(\d{2,5})(?=[\s,\[]|$)")
 _FPS = re.compile(r"([\d.]+)(k?) (?:fps|tbr)")
 _ROTATION = re.compile(r"(?:display ?matrix): rotation of (-?[\d.]+) degrees", re.I)
+_OVERSIZE = re.compile(r"Picture size (\d+)x(\d+) (?:is invalid|exceeds)")
 _ERROR_HINT = re.compile(
     r"(Invalid data found when processing input|moov atom not found|"
     r"could not find codec parameters|Error opening input[^\n]*)",
@@ -59,11 +66,17 @@ def parse_clock(text: str) -> float:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def unreadable_reason(stderr: str) -> str:
-    """A short, human reason from FFmpeg's stderr for a file it cannot read."""
+def unreadable_detail(stderr: str) -> str:
+    """What FFmpeg said about a file it cannot read, for the log (never shown to the uploader)."""
     match = _ERROR_HINT.search(stderr)
-    detail = match.group(1) if match else (stderr.strip().splitlines() or ["no output"])[-1]
-    return f"The uploaded file is not a readable video ({detail.strip()})."
+    return (match.group(1) if match else (stderr.strip().splitlines() or ["no output"])[-1]).strip()
+
+
+def declared_oversize(stderr: str) -> tuple[int, int] | None:
+    """The picture size a decoder refused to allocate (beyond -max_pixels, or beyond what FFmpeg
+    handles at all, such as 16384x16384): the file declares it, FFmpeg reports no size then."""
+    match = _OVERSIZE.search(stderr)
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def parse_probe(stderr: str) -> Probe:
@@ -73,7 +86,7 @@ def parse_probe(stderr: str) -> Probe:
     (some containers do not declare it): the caller then measures it with a decode pass.
     """
     if "Input #0" not in stderr:
-        raise UnreadableMedia(unreadable_reason(stderr))
+        raise UnreadableMedia(NOT_A_VIDEO, unreadable_detail(stderr))
     video = None
     has_audio = False
     for kind, rest in _STREAM.findall(stderr):
@@ -82,13 +95,13 @@ def parse_probe(stderr: str) -> Probe:
         elif kind == "Audio":
             has_audio = True
     if video is None:
-        raise UnreadableMedia("The uploaded file has no video stream.")
+        raise UnreadableMedia(
+            "The uploaded file has no video stream: it holds only sound, or nothing we can play."
+        )
     size = _SIZE.search(video)
-    if not size:
-        raise UnreadableMedia("The uploaded file's video stream has no picture size.")
+    if not size or int(size.group(1)) <= 0 or int(size.group(2)) <= 0:
+        raise UnreadableMedia(NOT_A_VIDEO, f"no picture size in: {video.strip()[:200]}")
     width, height = int(size.group(1)), int(size.group(2))
-    if width <= 0 or height <= 0:
-        raise UnreadableMedia("The uploaded file's video stream has no picture size.")
     fps = 0.0
     fps_match = _FPS.search(video)
     if fps_match:
@@ -220,6 +233,7 @@ def ladder_args(
     has_audio: bool,
     segment_seconds: int,
     preset: str = "veryfast",
+    input_options: Sequence[str] = (),
 ) -> list[str]:
     """One FFmpeg run for the whole ladder: decode once, split, scale per rendition,
     encode each, and mux all of them as HLS with -var_stream_map.
@@ -235,7 +249,7 @@ def ladder_args(
     for i, r in enumerate(renditions):
         graph.append(f"[s{i}]scale={r.width}:{r.height}:flags=bicubic,setsar=1,format=yuv420p[v{i}]")
     args = [ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats"]
-    args += ["-progress", "pipe:1", "-i", source, "-filter_complex", ";".join(graph)]
+    args += ["-progress", "pipe:1", *input_options, "-i", source, "-filter_complex", ";".join(graph)]
     for i in range(n):
         args += ["-map", f"[v{i}]"]
         if has_audio:
@@ -271,12 +285,13 @@ def poster_time(duration: float) -> float:
     return round(min(max(duration * 0.1, 0.0), 10.0), 3)
 
 
-def poster_args(ffmpeg: str, source: str, out_file: str, duration: float, max_height: int = 720) -> list[str]:
+def poster_args(ffmpeg: str, source: str, out_file: str, duration: float, max_height: int = 720,
+                input_options: Sequence[str] = ()) -> list[str]:  # fmt: skip
     """One JPEG frame, at most max_height tall (short side for portrait), seeking on input."""
     scale = f"scale='if(gte(iw,ih),-2,min({max_height},iw))':'if(gte(iw,ih),min({max_height},ih),-2)'"
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-ss", str(poster_time(duration)),
-        "-i", source, "-frames:v", "1", "-vf", scale, "-q:v", "3", "-update", "1", out_file,
+        *input_options, "-i", source, "-frames:v", "1", "-vf", scale, "-q:v", "3", "-update", "1", out_file,
     ]  # fmt: skip
 
 
@@ -310,6 +325,16 @@ def should_write_progress(percent: int, last_percent: int, now: float, last_time
     if percent <= last_percent:
         return False
     return now - last_time >= 2.0 or percent - last_percent >= 5
+
+
+def eta_seconds(out_time: float, duration: float, encode_seconds: float) -> float | None:
+    """Seconds until the encode ends, from this job's own measured speed (media seconds per
+    wall second since FFmpeg started); None until that speed means something: 5 s of encoding
+    and 5% (or 10 s) of the video behind it."""
+    if duration <= 0 or encode_seconds < 5 or out_time < min(duration * 0.05, 10) or out_time <= 0:
+        return None
+    speed = out_time / encode_seconds
+    return max(0.0, duration - out_time) / speed
 
 
 # ---------------------------------------------------------------- playlists

@@ -1,7 +1,16 @@
-"""The processor's SQL: plain, parameterized, on gallery_videos and media_assets (0001_initial.sql).
+"""The processor's SQL: plain, parameterized, on gallery_videos and media_assets.
 
 Every function takes an autocommit psycopg connection; the ones that must be atomic open
 their own transaction.
+
+What the processor records for the gallery while a video is processed (0004):
+- ``lease_expires_at``: the worker's promise to report again before then. Past it while the
+  row says 'processing', the worker is gone and SQS hands the job to another within the
+  lease: the page shows "retrying", not a frozen percentage. NULL outside 'processing'.
+- ``attempts``: a 'processing' row with attempts > 1, or a 'queued' one with attempts > 0,
+  is a retry.
+- ``encode_speed`` (media seconds per wall second, measured on this job) and
+  ``estimated_ready_at`` (NULL until that speed means something).
 """
 
 from __future__ import annotations
@@ -19,6 +28,8 @@ class VideoState:
     status: str
     attempts: int
     job_id: str | None
+    size_bytes: int
+    source_etag: str | None
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,9 @@ def connect(conninfo: str) -> psycopg.Connection:
 
 def get_video(conn: psycopg.Connection, video_id: str) -> VideoState | None:
     row = conn.execute(
-        "SELECT id::text, status, attempts, job_id::text FROM gallery_videos WHERE id = %s", (video_id,)
+        "SELECT id::text, status, attempts, job_id::text, size_bytes, source_etag FROM gallery_videos"
+        " WHERE id = %s",
+        (video_id,),
     ).fetchone()
     return VideoState(*row) if row else None
 
@@ -62,7 +75,9 @@ def is_finished(conn: psycopg.Connection, video_id: str) -> bool:
     return bool(row and row[0])
 
 
-def start_processing(conn: psycopg.Connection, video_id: str, job_id: str) -> bool | None:
+def start_processing(
+    conn: psycopg.Connection, video_id: str, job_id: str, lease_seconds: float | None = None
+) -> bool | None:
     """Claim the video for this attempt: True when claimed, False when it is not waiting for
     processing, None when its upload is not confirmed (yet).
 
@@ -83,10 +98,12 @@ def start_processing(conn: psycopg.Connection, video_id: str, job_id: str) -> bo
             """
             UPDATE gallery_videos
                SET status = 'processing', started_at = now(), attempts = attempts + 1, progress = 0,
-                   error = NULL, ready_at = NULL, updated_at = now(), job_id = COALESCE(job_id, %s::uuid)
+                   error = NULL, ready_at = NULL, updated_at = now(), job_id = COALESCE(job_id, %s::uuid),
+                   lease_expires_at = now() + make_interval(secs => %s), encode_speed = NULL,
+                   estimated_ready_at = NULL
              WHERE id = %s
             """,
-            (job_id, video_id),
+            (job_id, lease_seconds, video_id),
         )
     return True
 
@@ -104,11 +121,23 @@ def set_source_facts(conn: psycopg.Connection, video_id: str, duration: float, w
     )
 
 
-def set_progress(conn: psycopg.Connection, video_id: str, percent: int) -> None:
-    conn.execute(
-        "UPDATE gallery_videos SET progress = %s, updated_at = now() WHERE id = %s AND status = 'processing'",
-        (max(0, min(99, percent)), video_id),
-    )
+def report(conn: psycopg.Connection, video_id: str, percent: int, lease_seconds: float,
+           encode_speed: float | None = None, eta_seconds: float | None = None) -> bool:  # fmt: skip
+    """Progress, a renewed lease and the estimate; False when the video is no longer this
+    job's to report on (deleted, or moved out of 'processing')."""
+    row = conn.execute(
+        """
+        UPDATE gallery_videos
+           SET progress = GREATEST(progress, %s), updated_at = now(),
+               lease_expires_at = now() + make_interval(secs => %s),
+               encode_speed = COALESCE(%s, encode_speed),
+               estimated_ready_at = now() + make_interval(secs => %s)
+         WHERE id = %s AND status = 'processing'
+        RETURNING 1
+        """,
+        (max(0, min(99, percent)), lease_seconds, encode_speed, eta_seconds, video_id),
+    ).fetchone()
+    return row is not None
 
 
 _UPSERT = """
@@ -127,15 +156,28 @@ def _asset_params(video_id: str, asset: Asset) -> dict:
     return {"video_id": video_id, **vars(asset)}
 
 
-def upsert_asset(conn: psycopg.Connection, video_id: str, asset: Asset) -> None:
-    """Idempotent on (video_id, kind, name): a redelivered job updates the same rows."""
-    conn.execute(_UPSERT, _asset_params(video_id, asset))
+def upsert_asset(conn: psycopg.Connection, video_id: str, asset: Asset) -> bool:
+    """Idempotent on (video_id, kind, name): a redelivered job updates the same rows.
+    False when the video is gone (deleted while it was processed)."""
+    try:
+        conn.execute(_UPSERT, _asset_params(video_id, asset))
+    except psycopg.errors.ForeignKeyViolation:
+        return False
+    return True
 
 
-def mark_ready(conn: psycopg.Connection, video_id: str, assets: Sequence[Asset]) -> bool:
+def mark_ready(conn: psycopg.Connection, video_id: str, assets: Sequence[Asset]) -> bool | None:
     """In one transaction: the final asset set (rows of an earlier attempt that are not in
-    it are removed, so there is exactly one set) and the video ready at 100%."""
+    it are removed, so there is exactly one set) and the video ready at 100%. True when
+    ready, False when the row is no longer 'processing', None when the video is gone."""
     with conn.transaction():
+        row = conn.execute(
+            "SELECT status FROM gallery_videos WHERE id = %s FOR UPDATE", (video_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        if row[0] != "processing":
+            return False
         for asset in assets:
             conn.execute(_UPSERT, _asset_params(video_id, asset))
         keep = [(a.kind, a.name) for a in assets]
@@ -143,13 +185,13 @@ def mark_ready(conn: psycopg.Connection, video_id: str, assets: Sequence[Asset])
         row = conn.execute(
             """
             UPDATE gallery_videos
-               SET status = 'ready', progress = 100, error = NULL, ready_at = now(), updated_at = now()
-             WHERE id = %s AND status = 'processing'
-            RETURNING id
+               SET status = 'ready', progress = 100, error = NULL, ready_at = now(), updated_at = now(),
+                   lease_expires_at = NULL, estimated_ready_at = NULL
+             WHERE id = %s
             """,
             (video_id,),
-        ).fetchone()
-    return row is not None
+        )
+    return True
 
 
 def _delete_others(conn: psycopg.Connection, video_id: str, keep: Sequence[tuple[str, str]]) -> None:
@@ -169,7 +211,8 @@ def _delete_others(conn: psycopg.Connection, video_id: str, keep: Sequence[tuple
 def mark_failed(conn: psycopg.Connection, video_id: str, error: str) -> None:
     conn.execute(
         """
-        UPDATE gallery_videos SET status = 'failed', error = %s, updated_at = now()
+        UPDATE gallery_videos SET status = 'failed', error = %s, updated_at = now(),
+               lease_expires_at = NULL, estimated_ready_at = NULL
          WHERE id = %s AND status IN ('queued', 'processing')
         """,
         (error[:2000], video_id),
@@ -180,7 +223,8 @@ def back_to_queue(conn: psycopg.Connection, video_id: str, error: str | None = N
     """The job will run again (SQS redelivery or another worker): the video waits in the queue."""
     conn.execute(
         """
-        UPDATE gallery_videos SET status = 'queued', progress = 0, error = %s, updated_at = now()
+        UPDATE gallery_videos SET status = 'queued', progress = 0, error = %s, updated_at = now(),
+               lease_expires_at = NULL, estimated_ready_at = NULL
          WHERE id = %s AND status = 'processing'
         """,
         (error[:2000] if error else None, video_id),

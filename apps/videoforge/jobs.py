@@ -8,11 +8,14 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-LADDER = ("1080p", "720p", "480p", "360p")
+# Rendition names: what the model's ladder declares (the gallery's RENDITIONS, the processor's
+# RENDITION_LADDER), never a list kept here.
+_RENDITION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
 class InvalidJob(ValueError):
@@ -29,7 +32,9 @@ class Job:
     timestamp: str
 
     @classmethod
-    def new(cls, video_id: str, user_id: str, qualities: tuple[str, ...] = LADDER) -> Job:
+    def new(cls, video_id: str, user_id: str, qualities: tuple[str, ...]) -> Job:
+        if not qualities:
+            raise ValueError("a job needs the renditions to make (RENDITIONS: the model's ladder names)")
         return cls(
             job_id=str(uuid.uuid4()),
             video_id=video_id,
@@ -66,9 +71,10 @@ class Job:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidJob(f"not a job message: {exc}") from exc
-        unknown = [q for q in job.qualities if q not in LADDER]
-        if unknown:
-            raise InvalidJob(f"unknown qualities {unknown}")
+        # Which names a processor makes is its ladder's business (select_ladder); here only
+        # the shape: names that can be a path segment of hls/<videoId>/<rendition>/.
+        if not job.qualities or not all(_RENDITION_NAME.match(q) for q in job.qualities):
+            raise InvalidJob(f"qualities must be rendition names: {list(job.qualities)}")
         if job.s3_key != source_key(job.user_id, job.video_id):
             raise InvalidJob("s3Key does not belong to the video")
         return job

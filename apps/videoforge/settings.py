@@ -8,7 +8,7 @@ local env files rendered by the playbook: environments differ only in values.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def _env(name: str, default: str | None = None) -> str:
@@ -40,7 +40,8 @@ class Settings:
     cognito_user_pool_id: str
     cognito_client_id: str
     cognito_jwks_url: str
-    renditions: tuple[str, ...] = field(default=("1080p", "720p", "480p", "360p"))
+    # The model's ladder names (RENDITIONS), rendered by the roles; the job asks for these.
+    renditions: tuple[str, ...] = ()
     log_level: str = "INFO"
 
     @property
@@ -81,6 +82,6 @@ class Settings:
             cognito_user_pool_id=pool_id,
             cognito_client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
             cognito_jwks_url=os.environ.get("COGNITO_JWKS_URL") or jwks_default,
-            renditions=tuple(r for r in os.environ.get("RENDITIONS", "1080p,720p,480p,360p").split(",") if r),
+            renditions=tuple(r for r in os.environ.get("RENDITIONS", "").split(",") if r),
             log_level=os.environ.get("LOG_LEVEL", "INFO"),
         )

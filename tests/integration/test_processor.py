@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import psycopg
 import pytest
 
 from tests.support import media as clips
+from tests.support import model
 from tests.support.services import ROOT, wait_for
 from videoforge import jobs
 from videoforge.migrate import migrate
@@ -48,7 +50,7 @@ class Stack:
 
     def __init__(self, aws, pg, database: str, visibility: int, tmp: Path):
         suffix = uuid.uuid4().hex[:8]
-        self.pg, self.database, self.tmp = pg, database, tmp
+        self.pg, self.database, self.tmp, self.visibility = pg, database, tmp, visibility
         self.s3 = boto3.client("s3", endpoint_url=aws.url)
         self.sqs = boto3.client("sqs", endpoint_url=aws.url)
         self.bucket = f"vf-processor-{suffix}"
@@ -75,6 +77,7 @@ class Stack:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
+        env.update(model.processor_environment())  # what the roles give a deployed worker
         env.update(
             PYTHONPATH=str(ROOT / "apps"),
             DB_HOST=self.pg.host,
@@ -90,6 +93,8 @@ class Stack:
             PROCESSOR_X264_PRESET="ultrafast",
             PROCESSOR_RETRY_DELAY="1",
             HLS_SEGMENT_SECONDS="1",
+            # The worker holds its message for the test queue's visibility (heartbeat tests).
+            PROCESSOR_VISIBILITY_TIMEOUT=str(self.visibility),
             LOG_LEVEL="DEBUG",
         )
         env.update(extra)
@@ -110,22 +115,34 @@ class Stack:
         self.workers.append(proc)
         return proc
 
+    def log_entries(self) -> list[dict]:
+        """Every JSON log line the workers wrote."""
+        entries = []
+        for log in sorted(self.tmp.glob("worker-*.log")):
+            for line in log.read_text(errors="replace").splitlines():
+                if line.startswith("{"):
+                    entries.append(json.loads(line))
+        return entries
+
     def stop_workers(self) -> None:
         for proc in self.workers:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
-    def submit(self, clip: Path, qualities: tuple[str, ...] = jobs.LADDER, title: str | None = None) -> Job:
+    def submit(self, clip: Path, qualities: tuple[str, ...] | None = None, title: str | None = None) -> Job:
+        """A confirmed upload, as the gallery leaves it: the source, its row (size and ETag as
+        confirmed) and its job."""
         video_id, user_id = str(uuid.uuid4()), f"user-{uuid.uuid4().hex[:6]}"
-        job = jobs.Job.new(video_id, user_id, qualities)
+        job = jobs.Job.new(video_id, user_id, qualities or model.rendition_names())
         self.s3.upload_file(str(clip), self.bucket, job.s3_key)
+        etag = self.s3.head_object(Bucket=self.bucket, Key=job.s3_key)["ETag"]
         with self.db() as conn:
             conn.execute(
                 """
                 INSERT INTO gallery_videos (id, owner_id, title, status, s3_key, file_name, content_type,
-                                            size_bytes, job_id, queued_at)
-                VALUES (%s, %s, %s, 'queued', %s, %s, 'video/mp4', %s, %s, now())
+                                            size_bytes, job_id, queued_at, source_etag)
+                VALUES (%s, %s, %s, 'queued', %s, %s, 'video/mp4', %s, %s, now(), %s)
                 """,
                 (
                     video_id,
@@ -135,6 +152,7 @@ class Stack:
                     clip.name,
                     clip.stat().st_size,
                     job.job_id,
+                    etag,
                 ),
             )
         self.send(job)
@@ -503,8 +521,12 @@ def test_failing_job_fails_after_three_receives_lands_in_the_dlq_and_redrives(ma
         stack.start_worker(PROCESSOR_RETRY_DELAY="1")
         video = stack.wait_status(job.video_id, "failed", "ready")
         assert video["status"] == "failed"
-        assert (
-            video["error"].startswith("Processing failed after 3 attempts") and constraint in video["error"]
+        assert video["error"].startswith("Processing failed after 3 attempts")
+        # The uploader reads a plain reason; psycopg's words are in the log, under its reference.
+        assert constraint not in video["error"] and "psycopg" not in video["error"]
+        reference = re.search(r"reference ([0-9a-f]{8}-3)", video["error"])[1]
+        assert any(
+            e.get("reference") == reference and constraint in e.get("error", "") for e in stack.log_entries()
         )
         assert video["attempts"] == 3
         wait_for(

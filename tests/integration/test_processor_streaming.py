@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.support import media as clips
+from tests.support import model
 from tests.support.apps import stack_fixture  # noqa: F401
 from tests.support.services import ROOT, wait_for
 
@@ -27,6 +28,7 @@ def worker(stack, tmp_path):
     stack.drain()  # jobs other tests left behind are not ours to transcode
     env = {
         **stack.env,
+        **model.processor_environment(),
         "PROCESSOR_WORK_DIR": str(tmp_path / "work"),
         "PROCESSOR_WAIT_SECONDS": "1",
         "PROCESSOR_POLL_INTERVAL": "0.2",

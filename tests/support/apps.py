@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from botocore.config import Config
 
-from tests.support import services
+from tests.support import model, services
 from videoforge.migrate import migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +175,8 @@ def service_env(pg: services.Postgres, dbname: str, **overrides: str) -> dict[st
             "UPLOAD_MAX_CONCURRENT_PER_USER": "1000",
             "UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER": str(64 * 1024 * MIB),
             "LOG_LEVEL": "INFO",
+            # The model's ladder names, as the roles render them: what confirm's job asks for.
+            "RENDITIONS": ",".join(model.rendition_names()),
         }
     )
     env.update(overrides)

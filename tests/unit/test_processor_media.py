@@ -8,8 +8,12 @@ import json
 import pytest
 
 from processor import media
-from processor.config import DEFAULT_LADDER, Rung, parse_ladder
-from videoforge.jobs import LADDER
+from processor.config import Rung, parse_ladder
+from tests.support import model
+
+# The model's ladder and its names, as the roles hand them to the processor and the gallery.
+DEFAULT_LADDER = model.ladder()
+LADDER = model.rendition_names()
 
 # Real `ffmpeg -hide_banner -i FILE` stderr (FFmpeg 9, and the older side-data spelling).
 PROBE_1080P = """Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'a.mp4':
@@ -85,8 +89,10 @@ def test_probe_without_audio_or_declared_duration():
 
 
 def test_unreadable_input_has_a_readable_reason():
-    with pytest.raises(media.UnreadableMedia, match=r"not a readable video.*Invalid data found"):
+    with pytest.raises(media.UnreadableMedia, match=r"not a readable video") as raised:
         media.parse_probe(PROBE_CORRUPT)
+    # FFmpeg's own words are for the log, never for the uploader.
+    assert "Invalid data found" in raised.value.detail and "Invalid data" not in raised.value.reason
 
 
 def test_cover_art_is_not_a_video_stream():
@@ -324,7 +330,7 @@ def test_estimated_bandwidth_covers_the_peak_rate_and_audio():
 
 
 def test_poster_size_keeps_orientation_and_caps_the_short_side():
-    from processor.worker import poster_size
+    from processor.transcode import poster_size
 
     assert poster_size(_probe(1920, 1080)) == (1280, 720)
     assert poster_size(_probe(1920, 1080, rotation=90)) == (720, 1280)
