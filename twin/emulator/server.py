@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from twin.emulator import blobs, faults, moto_fixes, seeds, snapshots
+from twin.emulator import blobs, faults, moto_fixes, presigned, seeds, snapshots
 from twin.emulator.journal import Journal
 from twin.emulator.persistence import (
     ENTRY_DEADLINE,
@@ -143,11 +143,12 @@ def build(args: argparse.Namespace) -> tuple[Any, Restore | None]:
     moto_app = DomainDispatcherApplication(create_backend_app)
     persistence = Persistence(moto_app, journal, Path(args.request_log) if args.request_log else None)
     report = load_state(Path(args.state), persistence, moto_app) if args.state else None
+    app: Any = presigned.PresignedUrls(persistence, presigned.parse_credentials(args.credentials))
     if not args.faults:
-        return persistence, report
+        return app, report
     config = faults.Config.parse(args.faults, args.fault_seed, args.fault_rate, args.fault_settle)
     log.warning("hostile mode: %s (seed %s)", ", ".join(sorted(config.kinds)), config.seed)
-    return faults.Faults(persistence, config, persistence.status), report
+    return faults.Faults(app, config, persistence.status), report
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -159,6 +160,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--request-log", help="append one JSON line per request (method, action, kind, status)"
     )
     env = os.environ
+    parser.add_argument(
+        "--credentials",
+        default=env.get("VF_AWS_CREDENTIALS", "testing:testing"),
+        help="KEY:SECRET,... whose presigned S3 URLs are verified (expiry, signature)",
+    )
     parser.add_argument(
         "--faults",
         default=env.get("VF_AWS_FAULTS", ""),
