@@ -107,9 +107,19 @@ class Stack:
         }
 
 
-def new_stack() -> Stack:
+def new_stack(private: bool = False) -> Stack:
+    """A stack on free ports in a temporary state directory.
+
+    ``private``: the state directory lies inside a 0700 directory, as a clone in root's home
+    does, so nothing but its owner can traverse there (PostgreSQL must run anyway).
+    """
     state = Path(tempfile.mkdtemp(prefix="vf-stack-"))
-    state.chmod(0o755)
+    if private:
+        state = state / "home" / "clone" / ".state"
+        state.mkdir(parents=True)
+        state.parent.parent.chmod(0o700)
+    else:
+        state.chmod(0o755)
     ports = {
         name: free_port() for name in ("https", "http", "aws", "postgres", "client", "gallery", "streaming")
     }
@@ -131,4 +141,7 @@ def new_stack() -> Stack:
 
 def remove(stack: Stack) -> None:
     stack.down()
-    shutil.rmtree(stack.state_dir, ignore_errors=True)
+    top, tmp = stack.state_dir, Path(tempfile.gettempdir())
+    if tmp in top.parents:  # the whole temporary directory new_stack made
+        top = tmp / top.relative_to(tmp).parts[0]
+    shutil.rmtree(top, ignore_errors=True)
