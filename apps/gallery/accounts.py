@@ -12,7 +12,6 @@ from quart_schema import validate_request, validate_response
 from gallery.schemas import (
     Confirmed,
     ConfirmSignUp,
-    Error,
     Refresh,
     RefreshedTokens,
     SignIn,
@@ -21,6 +20,7 @@ from gallery.schemas import (
     Tokens,
 )
 from videoforge.errors import ApiError
+from videoforge.openapi import errors
 from videoforge.web import aws, settings, web_settings
 
 log = logging.getLogger("gallery.accounts")
@@ -57,7 +57,7 @@ async def _cognito(operation: str, **kwargs) -> dict:
 @blueprint.post("/sign-up")
 @validate_request(SignUp)
 @validate_response(SignUpResult, 201)
-@validate_response(Error, 409)
+@errors(409, 429, 502)
 async def sign_up(data: SignUp) -> tuple[SignUpResult, int]:
     """Create an account. With COGNITO_AUTO_CONFIRM=true it is confirmed at once (no email)."""
     conf = settings()
@@ -78,6 +78,7 @@ async def sign_up(data: SignUp) -> tuple[SignUpResult, int]:
 @blueprint.post("/confirm")
 @validate_request(ConfirmSignUp)
 @validate_response(Confirmed, 200)
+@errors(401, 429, 502)
 async def confirm(data: ConfirmSignUp) -> Confirmed:
     """Confirm an account with the emailed code."""
     await _cognito(
@@ -92,7 +93,7 @@ async def confirm(data: ConfirmSignUp) -> Confirmed:
 @blueprint.post("/sign-in")
 @validate_request(SignIn)
 @validate_response(Tokens, 200)
-@validate_response(Error, 401)
+@errors(401, 403, 429, 502)
 async def sign_in(data: SignIn) -> Tokens:
     """Exchange email and password for Cognito tokens."""
     result = await _cognito(
@@ -117,7 +118,7 @@ async def sign_in(data: SignIn) -> Tokens:
 @blueprint.post("/refresh")
 @validate_request(Refresh)
 @validate_response(RefreshedTokens, 200)
-@validate_response(Error, 401)
+@errors(401, 429, 502)
 async def refresh(data: Refresh) -> RefreshedTokens:
     """New access and id tokens from a refresh token."""
     result = await _cognito(

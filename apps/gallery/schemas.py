@@ -6,20 +6,30 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 Visibility = Literal["private", "public"]
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
-
-class Error(BaseModel):
-    code: str
-    message: str
+# What text fields may not hold: NUL (PostgreSQL text cannot) and the other C0/C1 controls.
+# The patterns are in the OpenAPI document too, so a client knows before it asks.
+_CONTROLS = "\x00-\x1f\x7f-\x9f"
+TEXT_PATTERN = f"^[^{_CONTROLS}]*$"
+# A description keeps tabs and line breaks.
+MULTILINE_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+# File names also refuse bidirectional overrides, isolates and marks (which make
+# "clip\u202egnp.exe" read as "clip.exe.png"...) and path separators, and need one character
+# that is neither a dot nor a space (no ".", "..", "   ").
+_NAME_REFUSED = f"{_CONTROLS}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\\\"
+FILE_NAME_PATTERN = f"^[^{_NAME_REFUSED}]*[^{_NAME_REFUSED}.\\s][^{_NAME_REFUSED}]*$"
+EMAIL_PATTERN = f"^[^@\\s{_CONTROLS}]+@[^@\\s{_CONTROLS}]+\\.[^@\\s{_CONTROLS}]+$"
+# Cognito's own limit is 256; the emulator refuses 99 and more: 64 keeps both.
+PASSWORD_MAX = 64
 
 
 class SignUp(BaseModel):
     email: str = Field(pattern=EMAIL_PATTERN, max_length=254)
-    password: str = Field(min_length=8, max_length=256)
+    # The pool's password policy is in the OpenAPI document (gallery.openapi); Cognito checks it.
+    password: str = Field(min_length=8, max_length=PASSWORD_MAX)
 
 
 class SignUpResult(BaseModel):
@@ -57,18 +67,17 @@ class RefreshedTokens(BaseModel):
     expires_in: int
 
 
-class GenerateUpload(BaseModel):
-    file_name: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(min_length=1, max_length=100)
-    size: int = Field(gt=0)
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+Title = Field(default=None, min_length=1, max_length=200, pattern=TEXT_PATTERN)
 
-    @field_validator("file_name")
-    @classmethod
-    def plain_file_name(cls, value: str) -> str:
-        if any(ord(ch) < 32 or ch in "/\\" for ch in value) or value.strip() in ("", ".", ".."):
-            raise ValueError("file name must be a plain name without path separators or control characters")
-        return value
+
+class GenerateUpload(BaseModel):
+    # A plain name: no path separators, control or bidirectional-formatting characters.
+    file_name: str = Field(min_length=1, max_length=255, pattern=FILE_NAME_PATTERN)
+    # One of UPLOAD_ALLOWED_TYPES (an enum in the OpenAPI document).
+    content_type: str = Field(min_length=1, max_length=100)
+    # At most UPLOAD_MAX_BYTES (the document's maximum).
+    size: int = Field(gt=0)
+    title: str | None = Title
 
 
 class PartUrl(BaseModel):
@@ -105,12 +114,12 @@ class UploadTicket(BaseModel):
 
 class ConfirmPart(BaseModel):
     part_number: int = Field(ge=1, le=10000)
-    etag: str = Field(min_length=1, max_length=200)
+    etag: str = Field(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")
 
 
 class ConfirmUpload(BaseModel):
     video_id: UUID
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    title: str | None = Title
     parts: list[ConfirmPart] | None = Field(default=None, max_length=10000)
 
 
@@ -140,12 +149,17 @@ class VideoPage(BaseModel):
     next_cursor: str | None
 
 
+CURSOR_PATTERN = r"^[0-9]{1,16}_[0-9a-f]{32}$"
+
+
 class ListQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=200)
+    cursor: str | None = Field(
+        default=None, pattern=CURSOR_PATTERN, description="nextCursor of the page before"
+    )
 
 
 class VideoUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    title: str | None = Title
+    description: str | None = Field(default=None, max_length=5000, pattern=MULTILINE_PATTERN)
     visibility: Visibility | None = None

@@ -28,7 +28,6 @@ from gallery.present import present
 from gallery.schemas import (
     ConfirmPart,
     ConfirmUpload,
-    Error,
     GenerateUpload,
     MultipartUpload,
     PartUrl,
@@ -41,6 +40,7 @@ from videoforge import db, videos
 from videoforge.auth import require_user
 from videoforge.errors import ApiError, not_found
 from videoforge.jobs import Job, source_key
+from videoforge.openapi import errors
 from videoforge.web import aws, settings, web_settings
 from videoforge.web_settings import MAX_PARTS
 
@@ -145,8 +145,7 @@ def checked_content_type(requested: str) -> str:
 @require_user
 @validate_request(GenerateUpload)
 @validate_response(UploadTicket, 200)
-@validate_response(Error, 400)
-@validate_response(Error, 429)
+@errors(429)
 async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
     """Create the video (status 'uploading') and answer where to upload it.
 
@@ -197,7 +196,7 @@ async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
 @blueprint.post("/videos/<uuid:video_id>/upload-parts")
 @require_user
 @validate_response(MultipartUpload, 200)
-@validate_response(Error, 409)
+@errors(409, 429)
 async def resume_upload(video_id: uuid.UUID) -> MultipartUpload:
     """Resume an interrupted multipart upload: fresh part URLs plus the parts S3 already has."""
     async with db.pool().connection() as conn, conn.transaction():
@@ -288,9 +287,7 @@ async def _check_source(video: videos.Video, parts: list[ConfirmPart] | None) ->
 @require_user
 @validate_request(ConfirmUpload)
 @validate_response(VideoOut, 200)
-@validate_response(Error, 400)
-@validate_response(Error, 404)
-@validate_response(Error, 409)
+@errors(404, 409)
 async def confirm_upload(data: ConfirmUpload) -> VideoOut:
     """The upload is done: check it, queue the video and send its processing job (once)."""
     user = g.user

@@ -3,39 +3,42 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from quart import Blueprint, g
-from quart_schema import validate_querystring, validate_request, validate_response
+from quart_schema import document_response, validate_querystring, validate_request, validate_response
 
 from gallery.present import mean_job_seconds, present, video_out
-from gallery.schemas import Error, ListQuery, VideoOut, VideoPage, VideoUpdate
+from gallery.schemas import ListQuery, VideoOut, VideoPage, VideoUpdate
 from gallery.uploads import send_job
 from videoforge import db, jobs, videos
 from videoforge.auth import require_user
 from videoforge.errors import ApiError, not_found
+from videoforge.openapi import NoContent, errors
 from videoforge.web import aws
 
 log = logging.getLogger("gallery.videos")
 blueprint = Blueprint("videos", __name__, url_prefix="/videos")
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def encode_cursor(video: videos.Video) -> str:
-    raw = f"{video.created_at.isoformat()}|{video.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The page's last (created_at, id) as "<epoch microseconds>_<uuid hex>": every string of
+    that shape (ListQuery's pattern) is a position in the list, so none is refused."""
+    micros = (video.created_at - EPOCH) // timedelta(microseconds=1)
+    return f"{micros}_{video.id.hex}"
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, video_id = raw.partition("|")
-        return datetime.fromisoformat(created), uuid.UUID(video_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(400, "invalid_cursor", "the cursor is not one this API gave out") from None
+    micros, _, video_id = cursor.partition("_")
+    created = datetime.fromtimestamp(int(micros) // 1_000_000, UTC) + timedelta(
+        microseconds=int(micros) % 1_000_000
+    )
+    return created, uuid.UUID(hex=video_id)
 
 
 @blueprint.get("")
@@ -59,7 +62,6 @@ async def list_videos(query_args: ListQuery) -> VideoPage:
 @blueprint.get("/<uuid:video_id>")
 @require_user
 @validate_response(VideoOut, 200)
-@validate_response(Error, 404)
 async def get_video(video_id: uuid.UUID) -> VideoOut:
     """One of the caller's videos, with status, progress, queue position and estimate."""
     async with db.pool().connection() as conn:
@@ -73,7 +75,6 @@ async def get_video(video_id: uuid.UUID) -> VideoOut:
 @require_user
 @validate_request(VideoUpdate)
 @validate_response(VideoOut, 200)
-@validate_response(Error, 404)
 async def update_video(video_id: uuid.UUID, data: VideoUpdate) -> VideoOut:
     """Change title, description or visibility (private: owner only; public: anyone may watch)."""
     async with db.pool().connection() as conn:
@@ -101,7 +102,7 @@ def _delete_prefixes(prefixes: list[str]) -> int:
 
 @blueprint.delete("/<uuid:video_id>")
 @require_user
-@validate_response(Error, 404)
+@document_response(NoContent, 204)
 async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
     """Delete the video: its S3 objects (source, HLS, thumbnails) first, then its rows.
 
@@ -133,7 +134,7 @@ async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
 @blueprint.post("/<uuid:video_id>/retry")
 @require_user
 @validate_response(VideoOut, 202)
-@validate_response(Error, 409)
+@errors(409)
 async def retry_video(video_id: uuid.UUID) -> tuple[VideoOut, int]:
     """Send a failed video back to processing with a new job (once, like confirm)."""
     user = g.user

@@ -61,7 +61,9 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(HTTPException)
     async def http_error(exc: HTTPException):
         code = (exc.name or "error").lower().replace(" ", "_")
-        return {"code": code, "message": exc.description or exc.name}, exc.code or 500
+        # Keep what the exception says about itself (405's Allow), not its HTML content type.
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        return {"code": code, "message": exc.description or exc.name}, exc.code or 500, headers
 
     @app.errorhandler(psycopg.OperationalError)
     @app.errorhandler(PoolTimeout)

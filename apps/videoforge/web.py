@@ -11,12 +11,13 @@ import boto3
 from botocore.config import Config
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
-from quart_schema import Info, QuartSchema, validate_response
+from quart_schema import Info, QuartSchema, hide, validate_response
 
 from videoforge import db
 from videoforge import logging as vf_logging
 from videoforge.auth import BEARER_SCHEME, TokenVerifier
-from videoforge.errors import register_error_handlers
+from videoforge.errors import ApiError, register_error_handlers
+from videoforge.openapi import ServiceOpenAPI
 from videoforge.presign import Presigner
 from videoforge.settings import Settings
 from videoforge.web_settings import WebSettings
@@ -127,13 +128,30 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
         convert_casing=True,
         info=Info(title=f"VideoForge {name}", version="1.0.0"),
         security_schemes=BEARER_SCHEME,
+        openapi_provider_class=ServiceOpenAPI,
     )
+    app.extensions["openapi_hooks"] = []
     register_error_handlers(app)
     db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
+    _add_request_hooks(app)
+    _add_health(app, name, uses_queue)
+    return app
 
+
+def _add_request_hooks(app: Quart) -> None:
     @app.before_request
     async def start_timer() -> None:
         g.started = time.perf_counter()
+
+    @app.before_request
+    async def json_is_text() -> None:
+        # Quart decodes a JSON body before its own error handling: bytes that are not UTF-8
+        # would surface as a 500.
+        if request.is_json:
+            try:
+                (await request.get_data()).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ApiError(400, "invalid_body", "the request body is not UTF-8 JSON") from None
 
     @app.after_request
     async def access_log(response: Response) -> Response:
@@ -149,6 +167,8 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
         )
         return response
 
+
+def _add_health(app: Quart, name: str, uses_queue: bool) -> None:
     @validate_response(Health, 200)
     @validate_response(Health, 503)
     async def health() -> tuple[Health, int]:
@@ -166,9 +186,14 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
         body = Health(service=name, status=status, database=database, s3=s3, sqs=sqs)
         return body, 200 if database else 503
 
-    app.add_url_rule("/health", "health", health, methods=["GET"])
-    app.add_url_rule(f"{prefix}/health", "prefixed_health", health, methods=["GET"])
-    return app
+    # /health is the load balancer's target check, not part of the API: through the edge that
+    # path is the web client's. The API's own is under the prefix.
+    @hide
+    async def target_check():
+        return await health()
+
+    app.add_url_rule("/health", "health", target_check, methods=["GET"])
+    app.add_url_rule(f"{app.config['PREFIX']}/health", "prefixed_health", health, methods=["GET"])
 
 
 def aws() -> Aws:

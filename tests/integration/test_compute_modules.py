@@ -33,7 +33,7 @@ def stack(tmp_path_factory):
         env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
         previous = services.set_aws_test_env(emulator.url)
         try:
-            compute.ensure(PATH, "video-forge", "video-forge-storage-local", "video-forge-users")
+            compute.ensure(PATH, "video-forge-local", "video-forge-storage-local", "video-forge-local-users")
             inventory = compute.make_inventory(tmp / "inventory", emulator.url)
             first = compute.run_playbooks(
                 inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
@@ -85,7 +85,7 @@ def test_services_run_their_task_definitions_behind_their_target_groups(stack):
     assert gallery["taskDefinition"].endswith("task-definition/video-forge-local-gallery:1")
     assert gallery["launchType"] == "FARGATE"
     assert [lb["containerPort"] for lb in gallery["loadBalancers"]] == [3000]
-    assert gallery["loadBalancers"][0]["targetGroupArn"].split("/")[1] == "video-forge-gallery-tg"
+    assert gallery["loadBalancers"][0]["targetGroupArn"].split("/")[1] == "video-forge-local-gallery-tg"
     assert len(gallery["serviceRegistries"]) == 1
     td = boto3.client("ecs").describe_task_definition(taskDefinition="video-forge-local-gallery")[
         "taskDefinition"
@@ -93,7 +93,7 @@ def test_services_run_their_task_definitions_behind_their_target_groups(stack):
     container = td["containerDefinitions"][0]
     env = {e["name"]: e["value"] for e in container["environment"]}
     assert env["S3_BUCKET"] == "video-forge-storage-local"
-    assert env["SQS_QUEUE_URL"].endswith("/video-forge-video-processing-queue")
+    assert env["SQS_QUEUE_URL"].endswith("/video-forge-local-video-processing-queue")
     assert "DB_PASSWORD" not in env
     assert [s["name"] for s in container["secrets"]] == ["DB_PASSWORD"]
     assert container["secrets"][0]["valueFrom"].endswith(":parameter/video-forge/local/db-password")
@@ -173,7 +173,7 @@ def test_rendered_user_data_passes_shellcheck(stack, tmp_path):
     assert result.returncode == 0, result.stdout
 
 
-def test_processor_scales_on_cpu_and_backlog_per_instance(stack):
+def test_processor_scales_on_the_backlog_and_from_zero_not_on_cpu(stack):
     asg = boto3.client("autoscaling")
     group = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["video-forge-local-processor"])[
         "AutoScalingGroups"
@@ -183,12 +183,26 @@ def test_processor_scales_on_cpu_and_backlog_per_instance(stack):
         p["PolicyName"]: p
         for p in asg.describe_policies(AutoScalingGroupName=group["AutoScalingGroupName"])["ScalingPolicies"]
     }
-    assert policies["cpu"]["TargetTrackingConfiguration"]["TargetValue"] == 70.0
+    # FFmpeg keeps a busy instance at 100% CPU: a CPU policy would only add idle instances.
+    assert "cpu" not in policies
     metrics = policies["backlog-per-instance"]["TargetTrackingConfiguration"][
         "CustomizedMetricSpecification"
     ]["Metrics"]
     expression = next(m["Expression"] for m in metrics if m.get("Expression"))
-    assert "IF(instances > 0, instances, 1)" in expression  # scales out from zero instances
+    assert "IF(instances > 0, instances, 1)" in expression
+    # One job on an empty fleet: the alarm sets the group to exactly one instance.
+    zero = policies["scale-from-zero"]
+    assert (zero["AdjustmentType"], zero["ScalingAdjustment"]) == ("ExactCapacity", 1)
+    alarm = boto3.client("cloudwatch").describe_alarms(
+        AlarmNames=["video-forge-local-processor-waiting-on-empty-fleet"]
+    )["MetricAlarms"][0]
+    assert alarm["AlarmActions"] == [zero["PolicyARN"]] and alarm["EvaluationPeriods"] == 1
+    assert {m["Id"]: m.get("MetricStat", {}).get("Period") for m in alarm["Metrics"]}["visible"] == 60
+
+
+# Actions AWS offers no resource-level permission for: "*" is their only Resource.
+UNSCOPED_ACTIONS = {"ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"}  # fmt: skip
 
 
 def _policy_resources(role: str) -> list[str]:
@@ -196,6 +210,10 @@ def _policy_resources(role: str) -> list[str]:
     out: list[str] = []
     for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
         for statement in iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            if set([actions] if isinstance(actions, str) else actions) <= UNSCOPED_ACTIONS:
+                assert role.endswith("-processor")  # Session Manager on the instances only
+                continue
             resource = statement["Resource"]
             out.extend([resource] if isinstance(resource, str) else resource)
     return out
@@ -218,7 +236,9 @@ def test_iam_policies_name_only_their_prefixes_and_queue(stack, role, prefixes, 
     assert all(r == bucket or r.startswith(bucket + "/") for r in resources if ":s3:::" in r)
     queues = {r for r in resources if ":sqs:" in r}
     assert queues == (
-        {"arn:aws:sqs:ap-southeast-2:123456789012:video-forge-video-processing-queue"} if queue else set()
+        {"arn:aws:sqs:ap-southeast-2:123456789012:video-forge-local-video-processing-queue"}
+        if queue
+        else set()
     )
     assert "*" not in resources
     service_name = role.removeprefix("video-forge-local-").removesuffix("-task")

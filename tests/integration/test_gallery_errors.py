@@ -39,6 +39,19 @@ async def test_unknown_routes_and_methods_answer_json(client):
     r = await client.put("/api/gallery/generate-upload-url")
     assert r.status_code == 405
     assert (await r.get_json())["code"] == "method_not_allowed"
+    # RFC 9110: a 405 says what the resource does allow.
+    assert set(r.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}
+    assert r.headers["Content-Type"] == "application/json"
+
+
+async def test_a_body_that_is_not_utf8_is_a_400_not_a_500(client, stack):
+    r = await client.post(
+        "/api/gallery/confirm-upload",
+        data=b"\x02\x15a\xff",
+        headers={**stack.headers("alice"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert (await r.get_json())["code"] == "invalid_body"
 
 
 async def test_the_in_process_app_is_healthy(client):

@@ -220,11 +220,22 @@ def test_upload_requests_are_validated(stack):
     assert bad_type.status_code == 400 and bad_type.json()["code"] == "unsupported_type"
     too_big = generate(stack, "alice", 64 * MIB + 1)
     assert too_big.status_code == 400 and too_big.json()["code"] == "too_large"
-    for name in ("../../etc/passwd", "a/b.mp4", "", "bad\nname.mp4"):
+    refused = ("../../etc/passwd", "a/b.mp4", "", "bad\nname.mp4", ".", "..", "  ", "nul\x00.mp4", "a\\b.mp4")
+    # Bidirectional overrides, isolates and marks: "clip<RLO>4pm.exe" shows as "clip.exe.mp4"-ish.
+    refused += ("clip\u202e4pm.exe", "a\u2066b.mp4", "a\u200fb.mp4", "a\u061cb.mp4", "del\x7f.mp4")
+    for name in refused:
         r = generate(stack, "alice", 100, name=name)
         assert r.status_code == 400, name
         assert r.json()["code"] == "validation_error"
         assert r.json()["details"]
+    for fine in ("holiday 2025.mp4", "Ünïcødé 動画.mov", "...x.mp4"):
+        assert generate(stack, "alice", 100, name=fine).status_code == 200, fine
+    nul_title = httpx.post(
+        f"{stack.gallery}/api/gallery/generate-upload-url",
+        json={"fileName": "a.mp4", "contentType": "video/mp4", "size": 10, "title": "a\x00b"},
+        headers=stack.headers("alice"),
+    )
+    assert nul_title.status_code == 400 and nul_title.json()["code"] == "validation_error"
     zero = generate(stack, "alice", 0)
     assert zero.status_code == 400 and zero.json()["code"] == "validation_error"
     missing = httpx.post(

@@ -43,6 +43,19 @@ def test_update_changes_only_what_is_given(stack):
     assert video["updatedAt"] >= before["updatedAt"]
     bad = api(stack, "PATCH", f"/videos/{video_id}", json={"visibility": "friends"})
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+    # NUL (which PostgreSQL text cannot hold) and other control characters: a 400, not a 500.
+    for change in (
+        {"title": "nul\x00"},
+        {"description": "nul\x00"},
+        {"title": "bell\x07"},
+        {"title": "a\nb"},
+    ):
+        bad = api(stack, "PATCH", f"/videos/{video_id}", json=change)
+        assert bad.status_code == 400 and bad.json()["code"] == "validation_error", change
+    # A description keeps its line breaks and tabs.
+    ok = api(stack, "PATCH", f"/videos/{video_id}", json={"description": "at the beach\n\tday 2"})
+    assert ok.status_code == 200 and ok.json()["description"] == "at the beach\n\tday 2"
+    api(stack, "PATCH", f"/videos/{video_id}", json={"description": "at the beach"})
     assert api(stack, "GET", f"/videos/{video_id}").json()["visibility"] == "public"
 
 
