@@ -14,7 +14,7 @@ from psycopg import AsyncConnection
 
 from gallery.schemas import VideoOut
 from videoforge import videos
-from videoforge.web import api_prefix, web_settings
+from videoforge.web import api_prefix, aws, web_settings
 
 # The streaming service's video routes, where the gallery points players.
 STREAM_VIDEOS = f"{api_prefix('stream')}/video"
@@ -40,6 +40,20 @@ def estimate(video: videos.Video, mean_seconds: float, now: datetime) -> datetim
     return None
 
 
+# One presigned URL per poster per window: the gallery polls every few seconds and the
+# browser's cache keeps the picture as long as its URL stays the same.
+POSTER_URL_WINDOW = 600
+
+
+def poster_url(key: str | None, now: datetime) -> str | None:
+    """A presigned S3 URL of the poster (the caller owns the video): valid for at least
+    POSTER_URL_WINDOW seconds, unchanged within a window."""
+    if key is None:
+        return None
+    window_start = int(now.timestamp()) // POSTER_URL_WINDOW * POSTER_URL_WINDOW
+    return aws().presigner.batch(2 * POSTER_URL_WINDOW, now=window_start).get(key)
+
+
 def video_out(video: videos.Video, mean_seconds: float, now: datetime | None = None) -> VideoOut:
     now = now or datetime.now(UTC)
     return VideoOut(
@@ -60,7 +74,7 @@ def video_out(video: videos.Video, mean_seconds: float, now: datetime | None = N
         queue_position=video.queue_position if video.status == "queued" else None,
         estimated_ready_at=estimate(video, mean_seconds, now),
         playlist_url=f"{STREAM_VIDEOS}/{video.id}/playlist" if video.has_playlist else None,
-        poster_url=f"{STREAM_VIDEOS}/{video.id}/poster" if video.has_poster else None,
+        poster_url=poster_url(video.poster_key, now),
     )
 
 

@@ -27,9 +27,10 @@ class UnsafeUri(ValueError):
     pass
 
 
-def master_playlist(renditions: list[MediaAsset], token: str | None) -> str:
+def master_playlist(renditions: list[MediaAsset], playback_token: str | None) -> str:
+    """Variants relative to the master, carrying the playback token the master was asked with."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    suffix = f"?token={quote(token, safe='')}" if token else ""
+    suffix = f"?playback={quote(playback_token, safe='')}" if playback_token else ""
     for r in renditions:
         attrs = [f"BANDWIDTH={r.bandwidth or 1}"]
         if r.width and r.height:

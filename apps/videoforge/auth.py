@@ -143,21 +143,20 @@ class TokenVerifier:
         return User(sub=str(claims["sub"]), username=str(claims.get("username", claims["sub"])))
 
 
-def _token_from_request(allow_query: bool) -> str | None:
+def _token_from_request() -> str | None:
+    # Only ever a header: an access token in a URL ends up in logs, histories and shared links.
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise unauthorized("expected 'Authorization: Bearer <access token>'")
         return value.strip()
-    if allow_query:
-        return request.args.get("token") or None
     return None
 
 
-async def current_user(required: bool = True, allow_query: bool = False) -> User | None:
+async def current_user(required: bool = True) -> User | None:
     """The caller, from the bearer token. A token that is present but invalid is always a 401."""
-    token = _token_from_request(allow_query)
+    token = _token_from_request()
     if token is None:
         if required:
             raise unauthorized()

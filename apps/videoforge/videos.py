@@ -37,7 +37,7 @@ class Video:
     # Derived per query.
     queue_position: int | None = None
     has_playlist: bool = False
-    has_poster: bool = False
+    poster_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class MediaAsset:
 
 
 _COLUMNS = ", ".join(
-    f"v.{f.name}" for f in fields(Video) if f.name not in ("queue_position", "has_playlist", "has_poster")
+    f"v.{f.name}" for f in fields(Video) if f.name not in ("queue_position", "has_playlist", "poster_key")
 )
 # Position in the shared queue: how many queued/processing videos were queued before this one.
 _SELECT = f"""
@@ -63,7 +63,7 @@ SELECT {_COLUMNS},
     WHERE q.status IN ('queued', 'processing') AND q.queued_at < v.queued_at
   ) END AS queue_position,
   EXISTS (SELECT 1 FROM media_assets a WHERE a.video_id = v.id AND a.kind = 'rendition') AS has_playlist,
-  EXISTS (SELECT 1 FROM media_assets a WHERE a.video_id = v.id AND a.kind = 'poster') AS has_poster
+  (SELECT a.s3_key FROM media_assets a WHERE a.video_id = v.id AND a.kind = 'poster') AS poster_key
 FROM gallery_videos v
 """  # noqa: S608 - the column list is ours, values are parameters
 
@@ -105,13 +105,34 @@ async def get_video(conn: AsyncConnection, video_id: uuid.UUID) -> Video | None:
 class Access:
     owner_id: str
     visibility: str
+    granted_to: str | None = None  # the viewer a valid playback grant names
 
 
-async def get_access(conn: AsyncConnection, video_id: uuid.UUID) -> Access | None:
-    """Who may watch: the lean lookup the streaming hot path needs."""
-    cur = await conn.execute("SELECT owner_id, visibility FROM gallery_videos WHERE id = %s", (video_id,))
+async def get_access(
+    conn: AsyncConnection, video_id: uuid.UUID, grant_hash: bytes | None = None
+) -> Access | None:
+    """Who may watch, and whom the playback grant (if any) names: the lean lookup the
+    streaming hot path needs."""
+    cur = await conn.execute(
+        """SELECT v.owner_id, v.visibility, g.viewer_id AS granted_to FROM gallery_videos v
+           LEFT JOIN playback_grants g ON g.video_id = v.id AND g.token_hash = %s AND g.expires_at > now()
+           WHERE v.id = %s""",
+        (grant_hash, video_id),
+    )
     row = await cur.fetchone()
     return Access(**row) if row else None
+
+
+async def create_grant(
+    conn: AsyncConnection, grant_hash: bytes, video_id: uuid.UUID, viewer_id: str, seconds: int
+) -> None:
+    """A playback grant for one viewer and one video; expired grants are cleared on the way."""
+    await conn.execute("DELETE FROM playback_grants WHERE expires_at < now() - interval '1 hour'")
+    await conn.execute(
+        """INSERT INTO playback_grants (token_hash, video_id, viewer_id, expires_at)
+           VALUES (%s, %s, %s, now() + make_interval(secs => %s))""",
+        (grant_hash, video_id, viewer_id, seconds),
+    )
 
 
 async def get_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str) -> Video | None:

@@ -7,7 +7,9 @@ UPLOAD_URL_TTL               upload URL lifetime, seconds        3600
 UPLOAD_MAX_CONCURRENT_PER_USER       live uploads per user       4
 UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER  their bytes together        21474836480 (20 GiB)
 UPLOAD_ALLOWED_TYPES         comma-separated content types       video/mp4,video/quicktime,...
-PLAYBACK_URL_TTL             segment/poster URL lifetime, s      21600 (a paused viewer resumes hours later)
+PLAYBACK_URL_TTL             segment/poster URL lifetime, s      21600 (a paused viewer resumes hours later;
+                                                                 bounded by the signing credentials' expiry)
+PLAYBACK_TOKEN_TTL           playback token lifetime, s          900 (the player renews it when refused)
 PLAYLIST_CACHE_SECONDS       rendered complete playlists cached  600 (well inside PLAYBACK_URL_TTL)
 PLAYLIST_CACHE_LIVE_SECONDS  rendered growing (EVENT) playlists  2
 COGNITO_AUTO_CONFIRM         admin-confirm new users (no email)  false
@@ -41,6 +43,7 @@ class WebSettings:
     upload_max_bytes_in_flight_per_user: int = 20 * 1024**3
     upload_allowed_types: tuple[str, ...] = tuple(DEFAULT_ALLOWED_TYPES.split(","))
     playback_url_ttl: int = 21600
+    playback_token_ttl: int = 900
     playlist_cache_seconds: int = 600
     playlist_cache_live_seconds: int = 2
     cognito_auto_confirm: bool = False
@@ -77,6 +80,7 @@ class WebSettings:
             ),
             upload_allowed_types=tuple(t.strip().lower() for t in types.split(",") if t.strip()),
             playback_url_ttl=_int("PLAYBACK_URL_TTL", cls.playback_url_ttl),
+            playback_token_ttl=_int("PLAYBACK_TOKEN_TTL", cls.playback_token_ttl),
             playlist_cache_seconds=_int("PLAYLIST_CACHE_SECONDS", cls.playlist_cache_seconds),
             playlist_cache_live_seconds=_int("PLAYLIST_CACHE_LIVE_SECONDS", cls.playlist_cache_live_seconds),
             cognito_auto_confirm=os.environ.get("COGNITO_AUTO_CONFIRM", "false").lower()

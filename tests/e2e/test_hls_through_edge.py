@@ -57,7 +57,9 @@ def test_ffmpeg_plays_every_rendition_through_the_edge(stack):
         time.sleep(2)
     assert state["status"] == "ready", state
 
-    master_url = f"{stack.url}/api/stream/video/{ticket['videoId']}/playlist?token={token}"
+    # What a player is given: a short-lived playback token for this video, not the access token.
+    grant = call("POST", f"{stack.url}/api/stream/video/{ticket['videoId']}/playback-token", token=token)
+    master_url = stack.url + grant["playlistUrl"]
     master = call("GET", master_url).decode()
     variants = re.findall(r"RESOLUTION=(\d+)x(\d+)", master)
     assert sorted(int(h) for _, h in variants) == [360, 480], master  # a 480p source: nothing upscaled

@@ -54,6 +54,7 @@ def routes(stack, video_id):
         ("GET", f"{s}/video/{video_id}/playlist", None),
         ("GET", f"{s}/video/{video_id}/360p/playlist.m3u8", None),
         ("GET", f"{s}/video/{video_id}/poster", None),
+        ("POST", f"{s}/video/{video_id}/playback-token", None),
     ]
 
 
@@ -124,7 +125,7 @@ def test_every_protected_route_answers_401_to_a_bad_token(stack, video, bad_toke
         if case == "none":
             r = call(method, url, body)
             # Streaming serves public videos without a token; a private one is just not there.
-            expected = 404 if streaming else 401
+            expected = 404 if streaming and not url.endswith("/playback-token") else 401
         else:
             r = call(method, url, body, {"Authorization": f"Bearer {bad_tokens[case]}"})
             expected = 401
@@ -132,8 +133,9 @@ def test_every_protected_route_answers_401_to_a_bad_token(stack, video, bad_toke
         assert set(r.json()) == {"code", "message"}
         assert "Secret diary" not in r.text and "secret-diary" not in r.text
         if streaming and case != "none":
+            # In a URL only a playback token is a credential; none of these is one.
             q = call(method, url, body, params={"token": bad_tokens[case]})
-            assert q.status_code == 401, (case, url, q.text)
+            assert q.status_code == (401 if url.endswith("/playback-token") else 404), (case, url, q.text)
     with stack.db() as conn:
         assert (
             conn.execute("SELECT title FROM gallery_videos WHERE id = %s", (video,)).fetchone()[0]
@@ -150,11 +152,10 @@ def test_another_users_private_video_is_not_there_on_any_route(stack, video):
         assert r.status_code == 404, (method, url, r.text)
         assert r.json()["code"] == "not_found"
         assert video not in r.text and "Secret diary" not in r.text and "secret-diary" not in r.text
-        # ... and with the token as ?token= on streaming, the same.
+        # ... and bob's access token in a URL is no credential at all: the same.
         if "/api/stream/" in url:
-            assert (
-                call(method, url, body, params={"token": stack.user("bob")["accessToken"]}).status_code == 404
-            )
+            with_query = call(method, url, body, params={"token": stack.user("bob")["accessToken"]})
+            assert with_query.status_code == (401 if url.endswith("/playback-token") else 404)
     listed = call("GET", f"{stack.gallery}/api/gallery/videos", None, bob).json()
     assert all(item["id"] != video for item in listed["items"])
     unknown = call("GET", f"{stack.gallery}/api/gallery/videos/{uuid.uuid4()}", None, bob)

@@ -60,8 +60,7 @@ def video(stack, name: str, video_id: str) -> dict:
 def test_upload_watch_while_transcoding_then_play_to_the_end(stack, worker, tmp_path):
     source = clips.clip_long(tmp_path)
     video_id = stack.upload_video("viewer", source.read_bytes(), name="holiday.mp4")
-    token = stack.user("viewer")["accessToken"]
-    master_url = f"{stack.stream}/api/stream/video/{video_id}/playlist?token={token}"
+    master_url = stack.playback_url("viewer", video_id)  # a playback token, not the access token
 
     # Watch while it works: the master answers as soon as a rendition has a segment.
     wait_for(lambda: httpx.get(master_url).status_code == 200, 120, "a playable master playlist")
@@ -107,7 +106,7 @@ def test_upload_watch_while_transcoding_then_play_to_the_end(stack, worker, tmp_
     last_time = played.stderr.rsplit("time=", 1)[1].split()[0]
     h, m, s = last_time.split(":")
     assert int(h) * 3600 + int(m) * 60 + float(s) == pytest.approx(30, abs=1)
-    poster = httpx.get(f"{stack.stream}/api/stream/video/{video_id}/poster?token={token}")
+    poster = httpx.get(master_url.replace("/playlist?", "/poster?"))
     assert poster.status_code == 302
     assert httpx.get(poster.headers["location"]).content[:3] == b"\xff\xd8\xff"
 

@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.apps import stack_fixture  # noqa: F401
 from tests.support.media import ffmpeg_exe
+from videoforge.web_settings import DEFAULT_ALLOWED_TYPES
 
 RENDITIONS = [("240p", 320, 240, 400_000), ("120p", 160, 120, 150_000)]
 SECONDS, FPS = 4, 25
@@ -72,8 +73,7 @@ def hls_video(stack, tmp_path_factory):
 
 
 def test_ffmpeg_plays_every_rendition_to_the_end(stack, hls_video):
-    token = stack.user("alice")["accessToken"]
-    url = f"{stack.stream}/api/stream/video/{hls_video}/playlist?token={token}"
+    url = stack.playback_url("alice", hls_video)
     run = subprocess.run(
         [
             ffmpeg_exe(),
@@ -103,17 +103,18 @@ def test_ffmpeg_plays_every_rendition_to_the_end(stack, hls_video):
 
 
 def test_master_points_back_here_and_media_playlists_are_presigned(stack, hls_video):
-    token = stack.user("alice")["accessToken"]
-    master = httpx.get(f"{stack.stream}/api/stream/video/{hls_video}/playlist", params={"token": token})
+    url = stack.playback_url("alice", hls_video)
+    token = url.split("playback=", 1)[1]
+    master = httpx.get(url)
     assert master.status_code == 200
     assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
     lines = master.text.splitlines()
     assert lines[0] == "#EXTM3U"
     assert '#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=320x240,CODECS="avc1.42c01e"' in lines
-    assert f"240p/playlist.m3u8?token={token}" in lines
+    assert f"240p/playlist.m3u8?playback={token}" in lines
     # With the header instead, no token is written into the playlist.
     plain = httpx.get(f"{stack.stream}/api/stream/video/{hls_video}/playlist", headers=stack.headers("alice"))
-    assert "token=" not in plain.text
+    assert "playback=" not in plain.text and "token" not in plain.text
 
     media = httpx.get(
         f"{stack.stream}/api/stream/video/{hls_video}/240p/playlist.m3u8", headers=stack.headers("alice")
@@ -176,6 +177,48 @@ def test_poster_redirects_to_a_presigned_url_and_unknown_renditions_are_404(stac
         assert set(missing.json()) == {"code", "message"}
 
 
+def test_a_playback_token_plays_one_video_for_a_while_and_no_access_token_travels_in_urls(
+    stack, hls_video, tmp_path
+):
+    alice = stack.user("alice")["accessToken"]
+    master = f"{stack.stream}/api/stream/video/{hls_video}/playlist"
+    url = stack.playback_url("alice", hls_video)
+    token = url.split("playback=", 1)[1]
+    assert alice not in url and len(token) == 43
+    assert httpx.get(url).status_code == 200
+    assert (
+        httpx.get(
+            f"{stack.stream}/api/stream/video/{hls_video}/240p/playlist.m3u8?playback={token}"
+        ).status_code
+        == 200
+    )
+    # An access token in the URL is not a credential here: the private video is not there.
+    assert httpx.get(master, params={"token": alice}).status_code == 404
+    assert httpx.get(master, params={"playback": alice}).status_code == 400  # not a playback token's shape
+    # It is good for this video only...
+    other = store_video(stack, tmp_path, stack.user("alice")["sub"])
+    refused = httpx.get(f"{stack.stream}/api/stream/video/{other}/playlist", params={"playback": token})
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
+    # ... not as a bearer token on any API ...
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{stack.gallery}/api/gallery/videos/{hls_video}", headers=bearer).status_code == 401
+    # ... and only for a while (PLAYBACK_TOKEN_TTL).
+    with stack.db() as conn:
+        conn.execute(
+            "UPDATE playback_grants SET expires_at = now() - interval '1 second' WHERE video_id = %s",
+            (hls_video,),
+        )
+    assert httpx.get(url).status_code == 401
+    # Another user gets none for a private video; anyone signed in may have one for a public video.
+    r = httpx.post(
+        f"{stack.stream}/api/stream/video/{hls_video}/playback-token", headers=stack.headers("bob")
+    )
+    assert r.status_code == 404
+    with stack.db() as conn:
+        conn.execute("UPDATE gallery_videos SET visibility = 'public' WHERE id = %s", (other,))
+    assert httpx.get(stack.playback_url("bob", other)).status_code == 200
+
+
 def test_openapi_documents_both_services(stack):
     stream = httpx.get(f"{stack.stream}/api/stream/openapi.json").json()
     assert "/api/stream/video/{video_id}/playlist" in stream["paths"]
@@ -193,3 +236,26 @@ def test_openapi_documents_both_services(stack):
         "contentType",
         "size",
     }
+    # What the services do, and only that: every route that takes a token documents 401;
+    # accepted content types and the largest size come from the settings.
+    body = upload["requestBody"]["content"]["application/json"]["schema"]["properties"]
+    assert body["contentType"]["enum"] == stack.env.get("UPLOAD_ALLOWED_TYPES", DEFAULT_ALLOWED_TYPES).split(
+        ","
+    )
+    assert body["size"]["maximum"] == int(stack.env["UPLOAD_MAX_BYTES"])
+    assert (
+        "pattern"
+        in gallery["paths"]["/api/gallery/auth/sign-up"]["post"]["requestBody"]["content"][
+            "application/json"
+        ]["schema"]["properties"]["password"]
+    )
+    for document in (gallery, stream):
+        # /health is the load balancer's; through the edge that path is the web client's page.
+        assert "/health" not in document["paths"]
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                if operation.get("security"):
+                    assert "401" in operation["responses"], (method, path)
+    playlist = stream["paths"]["/api/stream/video/{video_id}/playlist"]["get"]
+    assert list(playlist["responses"]["200"]["content"]) == ["application/vnd.apple.mpegurl"]
+    assert playlist["security"] == [{}, {"bearerAuth": []}]

@@ -77,6 +77,14 @@ class Stack:
     def headers(self, name: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.user(name)['accessToken']}"}
 
+    def playback_url(self, user: str, video_id: str) -> str:
+        """The master playlist URL with a playback token (what a player is given), absolute."""
+        r = httpx.post(
+            f"{self.stream}/api/stream/video/{video_id}/playback-token", headers=self.headers(user)
+        )
+        assert r.status_code == 201, r.text
+        return self.stream + r.json()["playlistUrl"]
+
     def db(self) -> psycopg.Connection:
         return psycopg.connect(self.dsn, autocommit=True)
 

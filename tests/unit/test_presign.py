@@ -190,7 +190,7 @@ def test_media_playlist_uris_outside_the_video_are_refused():
     assert ok.splitlines()[1] == batch.get(VIDEO + "480p/seg_1.ts")
 
 
-def test_master_lists_variants_relative_to_itself_with_the_token():
+def test_master_lists_variants_relative_to_itself_with_the_playback_token():
     renditions = [
         MediaAsset("rendition", "720p", "k", 1280, 720, 2_800_000, "avc1.64001f,mp4a.40.2", True),
         MediaAsset("rendition", "360p", "k", None, None, None, None, False),
@@ -201,8 +201,8 @@ def test_master_lists_variants_relative_to_itself_with_the_token():
         "#EXT-X-VERSION:3",
         "#EXT-X-INDEPENDENT-SEGMENTS",
         '#EXT-X-STREAM-INF:BANDWIDTH=2800000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2"',
-        "720p/playlist.m3u8?token=a.b%2Bc%2Fd%3D",
+        "720p/playlist.m3u8?playback=a.b%2Bc%2Fd%3D",
         "#EXT-X-STREAM-INF:BANDWIDTH=1",
-        "360p/playlist.m3u8?token=a.b%2Bc%2Fd%3D",
+        "360p/playlist.m3u8?playback=a.b%2Bc%2Fd%3D",
     ]
-    assert "token" not in master_playlist(renditions, None)
+    assert "playback" not in master_playlist(renditions, None)
