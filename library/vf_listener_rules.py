@@ -125,10 +125,9 @@ from ansible.module_utils.vf_aws import (
     fail_with,
     require_boto3,
 )
-from ansible.module_utils.vf_elbv2 import (
-    aws_actions,
+from ansible.module_utils.vf_elbv2 import aws_actions, desired_action
+from ansible.module_utils.vf_elbv2_rules import (
     aws_conditions,
-    desired_action,
     desired_conditions,
     priority_moves,
     rule_priorities,

@@ -105,7 +105,7 @@ from ansible.module_utils.vf_aws import (
     tag_changes,
     tags_to_dict,
 )
-from ansible.module_utils.vf_elbv2 import (
+from ansible.module_utils.vf_ec2 import (
     aws_permissions,
     describe_permissions,
     desired_permissions,

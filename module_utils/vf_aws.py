@@ -177,13 +177,17 @@ def connect_from_params(service: str, params: Mapping[str, Any]) -> AwsClient:
     return connect(service, params.get("region"), params.get("endpoint_url"), params.get("retries", 6))
 
 
+def error_report(err: AwsError) -> dict[str, Any]:
+    """An ``AwsError`` as a failed module's ``msg`` and ``error``, code and message intact."""
+    return {
+        "msg": f"{err.operation} failed: {err.code}: {err.message}",
+        "error": {"code": err.code, "message": err.message, "operation": err.operation},
+    }
+
+
 def fail_with(fail_json: Callable[..., Any], err: AwsError, **result: Any) -> None:
-    """Report an ``AwsError`` through the module's ``fail_json``, code and message intact."""
-    fail_json(
-        msg=f"{err.operation} failed: {err.code}: {err.message}",
-        error={"code": err.code, "message": err.message, "operation": err.operation},
-        **result,
-    )
+    """Report an ``AwsError`` through the module's ``fail_json``."""
+    fail_json(**error_report(err), **result)
 
 
 # --- comparison helpers shared by every module's pure "what differs" function ----------

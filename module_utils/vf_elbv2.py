@@ -1,5 +1,5 @@
-"""Pure comparison functions for the edge: target groups, load balancer listeners, listener rules
-and the security groups in front of them.
+"""Pure comparison functions for the edge: target groups, actions, the load balancer and its
+listeners (the rules of a listener are in ``vf_elbv2_rules``, security groups in ``vf_ec2``).
 
 Everything here takes plain values (AWS response shapes, declared dicts) and returns plain values,
 so it is unit-tested on the shapes of the AWS API reference. The modules only read, call these, and
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-RULE_NAME_TAG = "videoforge:rule"
+from ansible.module_utils.vf_module import Plan, ReconcileError, deletion, tag_plan
+
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-MAX_RULE_PRIORITY = 50000
 
 # --- target groups ------------------------------------------------------------------------
 
@@ -236,171 +236,6 @@ def aws_actions(action: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"Type": "fixed-response", "FixedResponseConfig": config, "Order": 1}]
 
 
-def conditions_of(conditions: list[Mapping[str, Any]] | None) -> dict[str, Any]:
-    """AWS rule ``Conditions`` as ``{path_patterns, host_headers, http_headers}`` with sorted values.
-
-    AWS returns both the legacy ``Values`` and the ``*Config`` blocks; either is read.
-    """
-    result: dict[str, Any] = {}
-    for condition in conditions or []:
-        field = condition.get("Field")
-        if field == "path-pattern":
-            values = (condition.get("PathPatternConfig") or {}).get("Values") or condition.get("Values")
-            result["path_patterns"] = sorted(set(result.get("path_patterns", [])) | set(values or []))
-        elif field == "host-header":
-            values = (condition.get("HostHeaderConfig") or {}).get("Values") or condition.get("Values")
-            result["host_headers"] = sorted(set(result.get("host_headers", [])) | set(values or []))
-        elif field == "http-header":
-            config = condition.get("HttpHeaderConfig") or {}
-            headers = result.setdefault("http_headers", {})
-            name = str(config.get("HttpHeaderName", "")).lower()
-            headers[name] = sorted(set(headers.get(name, [])) | set(config.get("Values") or []))
-        else:
-            result.setdefault("other", []).append(field)
-    return result
-
-
-def desired_conditions(spec: Mapping[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    if spec.get("path_patterns"):
-        result["path_patterns"] = sorted(set(spec["path_patterns"]))
-    if spec.get("host_headers"):
-        result["host_headers"] = sorted(set(spec["host_headers"]))
-    if spec.get("http_headers"):
-        result["http_headers"] = {
-            str(name).lower(): sorted({str(v) for v in ([values] if isinstance(values, str) else values)})
-            for name, values in spec["http_headers"].items()
-        }
-    return result
-
-
-def aws_conditions(conditions: Mapping[str, Any]) -> list[dict[str, Any]]:
-    result: list[dict[str, Any]] = []
-    if conditions.get("path_patterns"):
-        result.append(
-            {"Field": "path-pattern", "PathPatternConfig": {"Values": list(conditions["path_patterns"])}}
-        )
-    if conditions.get("host_headers"):
-        result.append(
-            {"Field": "host-header", "HostHeaderConfig": {"Values": list(conditions["host_headers"])}}
-        )
-    for name, values in sorted((conditions.get("http_headers") or {}).items()):
-        result.append(
-            {"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": name, "Values": list(values)}}
-        )
-    return result
-
-
-# --- listener rules -----------------------------------------------------------------------
-
-
-def rule_priorities(names: list[str], start: int = 10, step: int = 10) -> dict[str, int]:
-    """Priorities from declaration order: the first declared rule is evaluated first."""
-    return {name: start + i * step for i, name in enumerate(names)}
-
-
-def rules_by_name(
-    rules: list[Mapping[str, Any]], tags: Mapping[str, Mapping[str, str]], tag_key: str = RULE_NAME_TAG
-) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
-    """Split described (non-default) rules into (managed by name, unnamed).
-
-    Each managed entry is ``{"arn", "priority", "conditions", "action"}``. AWS describes rules
-    with ``Priority`` as a string and the default rule as ``"default"``; the default is skipped.
-    Duplicate names keep the lowest priority; the others count as unnamed (and are purged).
-    """
-    named: dict[str, dict[str, Any]] = {}
-    unnamed: list[dict[str, Any]] = []
-    for rule in sorted(
-        (r for r in rules if not r.get("IsDefault") and str(r.get("Priority")) != "default"),
-        key=lambda r: int(r["Priority"]),
-    ):
-        entry = {
-            "arn": rule["RuleArn"],
-            "priority": int(rule["Priority"]),
-            "conditions": conditions_of(rule.get("Conditions")),
-            "action": action_of(rule.get("Actions")),
-        }
-        name = (tags.get(rule["RuleArn"]) or {}).get(tag_key)
-        if name and name not in named:
-            named[name] = entry
-        else:
-            unnamed.append({**entry, "name": name})
-    return named, unnamed
-
-
-def rules_plan(
-    current: Mapping[str, Mapping[str, Any]],
-    unnamed: list[Mapping[str, Any]],
-    desired: Mapping[str, Mapping[str, Any]],
-    purge: bool,
-) -> dict[str, Any]:
-    """What to do to go from the listener's rules to the declared ones.
-
-    ``current``: name -> {arn, priority, conditions, action}; ``unnamed``: rules without our
-    name tag; ``desired``: name -> {priority, conditions, action}, in declaration order.
-    Returns ``create`` (names), ``modify`` (name -> changed fields), ``reprioritise``
-    (name -> (old, new)), ``delete`` (entries) and ``conflicts`` (messages: a declared
-    priority held by a rule we may not delete).
-    """
-    create = [name for name in desired if name not in current]
-    modify: dict[str, list[str]] = {}
-    reprioritise: dict[str, tuple[int, int]] = {}
-    for name, want in desired.items():
-        have = current.get(name)
-        if have is None:
-            continue
-        fields = [f for f in ("conditions", "action") if have[f] != want[f]]
-        if fields:
-            modify[name] = fields
-        if have["priority"] != want["priority"]:
-            reprioritise[name] = (have["priority"], want["priority"])
-    delete = [{**rule, "name": name} for name, rule in current.items() if name not in desired]
-    delete += [dict(rule) for rule in unnamed]
-    kept = [] if purge else delete
-    conflicts = []
-    wanted = {want["priority"]: name for name, want in desired.items()}
-    for rule in kept:
-        if rule["priority"] in wanted:
-            label = rule.get("name") or rule["arn"]
-            conflicts.append(
-                f"priority {rule['priority']} wanted by rule {wanted[rule['priority']]} is held by "
-                f"undeclared rule {label}; set purge_rules=true or change priority_start"
-            )
-    return {
-        "create": create,
-        "modify": modify,
-        "reprioritise": reprioritise,
-        "delete": delete if purge else [],
-        "kept_undeclared": [r.get("name") or r["arn"] for r in kept],
-        "conflicts": conflicts,
-    }
-
-
-def priority_moves(current: Mapping[str, int], target: Mapping[str, int], held: Iterable[int]) -> list[tuple]:
-    """An order of single-rule priority changes that never collides (AWS and moto refuse a
-    priority in use). ``current``/``target``: rule key -> priority; ``held``: priorities of
-    rules that stay where they are. Cycles (a swap) go through a free temporary priority.
-    """
-    position = dict(current)
-    pending = {k: v for k, v in target.items() if position.get(k) != v}
-    fixed = set(held)
-    moves: list[tuple] = []
-    while pending:
-        used = fixed | set(position.values())
-        ready = [k for k, v in pending.items() if v not in used]
-        if ready:
-            # Moving the rule that goes highest first lets a shifted block slide up one by one.
-            key = max(ready, key=lambda k: pending[k])
-            position[key] = pending.pop(key)
-            moves.append((key, position[key]))
-            continue
-        key = next(iter(pending))
-        spare = next(p for p in range(MAX_RULE_PRIORITY, 0, -1) if p not in used and p not in target.values())
-        position[key] = spare
-        moves.append((key, spare))
-    return moves
-
-
 # --- load balancer and listeners ----------------------------------------------------------
 
 
@@ -450,80 +285,127 @@ def load_balancer_changes(current: Mapping[str, Any] | None, desired: Mapping[st
     return changes
 
 
-# --- security groups ----------------------------------------------------------------------
+def target_group_arn(ref: str, arns: Mapping[str, str | None], check_mode: bool, user: str) -> str:
+    """The ARN a forward action names. ``ref`` is an ARN or a name looked up in ``arns`` (what
+    ``read`` found: name -> ARN, None for a missing one). In check mode an empty ``ref`` stands
+    for a target group an earlier task would create. ``user`` names who forwards, for errors."""
+    if ref.startswith("arn:"):
+        return ref
+    if not ref:
+        if check_mode:
+            return ""
+        raise ReconcileError(f"{user} forwards to a target group that has no ARN")
+    arn = arns.get(ref)
+    if arn is None:
+        raise ReconcileError(f"{user} forwards to target group {ref}, which does not exist")
+    return arn
 
 
-def permissions_of(permissions: list[Mapping[str, Any]] | None) -> set[tuple]:
-    """describe_security_groups' ``IpPermissions`` flattened to one tuple per source:
-    (protocol, from_port, to_port, kind, source, description)."""
-    flat = set()
-    for perm in permissions or []:
-        protocol = str(perm.get("IpProtocol", "-1"))
-        if protocol in ("-1", "all"):
-            low, high = -1, -1
-            protocol = "-1"
-        else:
-            low, high = int(perm.get("FromPort", -1)), int(perm.get("ToPort", -1))
-        for r in perm.get("IpRanges") or []:
-            flat.add((protocol, low, high, "cidr", r["CidrIp"], r.get("Description") or ""))
-        for r in perm.get("Ipv6Ranges") or []:
-            flat.add((protocol, low, high, "cidr6", r["CidrIpv6"], r.get("Description") or ""))
-        for r in perm.get("UserIdGroupPairs") or []:
-            flat.add((protocol, low, high, "group", r["GroupId"], r.get("Description") or ""))
-        for r in perm.get("PrefixListIds") or []:
-            flat.add((protocol, low, high, "prefix", r["PrefixListId"], r.get("Description") or ""))
-    return flat
+def forward_refs(actions: Iterable[Mapping[str, Any] | None]) -> list[str]:
+    """The target group names declared actions forward to (ARNs and empty ones need no lookup)."""
+    refs = {str(a["forward_to"]) for a in actions if a and a.get("forward_to")}
+    return sorted(r for r in refs if not r.startswith("arn:"))
 
 
-def desired_permissions(rules: list[Mapping[str, Any]], resolve_group: Callable[[str], str]) -> set[tuple]:
-    """Declared rules ({protocol, port | ports | from_port/to_port, cidr | source_group, description})."""
-    flat = set()
-    for rule in rules:
-        protocol = str(rule.get("protocol", "tcp")).lower()
-        protocol = {"all": "-1", "6": "tcp", "17": "udp"}.get(protocol, protocol)
-        if protocol == "-1":
-            ranges = [(-1, -1)]
-        elif rule.get("ports") is not None:
-            ranges = [(int(port), int(port)) for port in rule["ports"]]
-        else:
-            low = int(rule.get("from_port", rule.get("port", -1)))
-            ranges = [(low, int(rule.get("to_port", rule.get("port", low))))]
-        description = rule.get("description") or ""
-        cidrs = rule.get("cidr") or []
-        group = resolve_group(rule["source_group"]) if rule.get("source_group") else None
-        for low, high in ranges:
-            for cidr in [cidrs] if isinstance(cidrs, str) else cidrs:
-                flat.add((protocol, low, high, "cidr6" if ":" in cidr else "cidr", cidr, description))
-            if group:
-                flat.add((protocol, low, high, "group", group, description))
-    return flat
+def load_balancer_result(name: str, lb: Mapping[str, Any] | None, listeners: Mapping[int, Any]) -> dict:
+    """What the module returns about an ALB (empty values for one that does not exist yet)."""
+    arn = (lb or {}).get("LoadBalancerArn", "")
+    return {
+        "name": name,
+        "load_balancer_arn": arn,
+        "arn_suffix": arn_suffix(arn),
+        "dns_name": (lb or {}).get("DNSName", ""),
+        "canonical_hosted_zone_id": (lb or {}).get("CanonicalHostedZoneId", ""),
+        "listeners": {str(port): li["ListenerArn"] for port, li in listeners.items()},
+    }
 
 
-def aws_permissions(flat: Iterable[tuple]) -> list[dict[str, Any]]:
-    """Flattened rules back to ``IpPermissions`` for authorize/revoke calls."""
-    result = []
-    for protocol, low, high, kind, source, description in sorted(flat):
-        perm: dict[str, Any] = {"IpProtocol": protocol}
-        if protocol != "-1":
-            perm.update(FromPort=low, ToPort=high)
-        entry_key, list_key = {
-            "cidr": ("CidrIp", "IpRanges"),
-            "cidr6": ("CidrIpv6", "Ipv6Ranges"),
-            "group": ("GroupId", "UserIdGroupPairs"),
-            "prefix": ("PrefixListId", "PrefixListIds"),
-        }[kind]
-        entry = {entry_key: source}
-        if description:
-            entry["Description"] = description
-        perm[list_key] = [entry]
-        result.append(perm)
-    return result
+def _load_balancer_view(lb: Mapping[str, Any] | None, listeners: Mapping[int, Any], tags) -> dict:
+    if lb is None:
+        return {}
+    return {
+        "subnets": lb["subnets"],
+        "security_groups": lb["security_groups"],
+        "listeners": {str(k): v for k, v in sorted(listeners.items())},
+        "tags": tags,
+    }
 
 
-def describe_permissions(flat: Iterable[tuple]) -> list[str]:
-    """Human-readable rules for diffs and change lists."""
-    return [
-        f"{p} {'all' if lo == -1 else (lo if lo == hi else f'{lo}-{hi}')} {kind}:{src}"
-        + (f" ({desc})" if desc else "")
-        for p, lo, hi, kind, src, desc in sorted(flat)
-    ]
+def load_balancer_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one ALB and its listeners. ``current``: ``load_balancer`` (described, or
+    None), ``listeners`` (port -> described), ``tags``, ``target_groups`` (name -> ARN | None)."""
+    name, lb, described = p["name"], current["load_balancer"], current["listeners"]
+    result = load_balancer_result(name, lb, described)
+    if p["state"] == "absent":
+        return deletion(result, {"name": name} if lb else None, arn=result["load_balancer_arn"])
+    # In check mode a security group or certificate that an earlier task would create is "".
+    groups = [g for g in p["security_groups"] if g] if check_mode else list(p["security_groups"])
+    if not all(groups):
+        raise ReconcileError(f"load balancer {name}: a security group id is empty", **result)
+    wanted = {
+        int(li["port"]): _wanted_listener(name, li, current["target_groups"], check_mode)
+        for li in p["listeners"]
+    }
+    lb_changes = load_balancer_changes(
+        lb, {"scheme": p["scheme"], "subnets": p["subnets"], "security_groups": groups}
+    )
+    if lb_changes.get("immutable"):
+        raise ReconcileError(
+            f"load balancer {name} exists with a different scheme; delete it to change the scheme", **result
+        )
+    tags = tag_plan(current["tags"], p["tags"], p["purge_tags"])
+    have = {port: listener_of(li) for port, li in described.items()}
+    fields = {port: listener_changes(have.get(port), want) for port, want in wanted.items()}
+    stale = {port: described[port]["ListenerArn"] for port in sorted(set(have) - set(wanted))}
+    stale = stale if p["purge_listeners"] else {}
+    changes = ["create"] if lb is None else [k for k in ("subnets", "security_groups") if k in lb_changes]
+    if lb is not None and (tags["set"] or tags["remove"]):
+        changes.append("tags")
+    for port, changed in fields.items():
+        changes += (
+            [f"create listener {port}"]
+            if changed == ["create"]
+            else [f"listener {port} {f}" for f in changed]
+        )
+    changes += [f"delete listener {port}" for port in stale]
+    before = _load_balancer_view(
+        lb
+        and {
+            "subnets": sorted(z["SubnetId"] for z in lb.get("AvailabilityZones") or []),
+            "security_groups": sorted(lb.get("SecurityGroups") or []),
+        },
+        have,
+        current["tags"],
+    )
+    after_listeners = {**{port: li for port, li in have.items() if port not in stale}, **wanted}
+    after = _load_balancer_view(
+        {"subnets": sorted(p["subnets"]), "security_groups": sorted(groups)}, after_listeners, tags["after"]
+    )
+    steps = {"load_balancer": lb_changes, "security_groups": groups, "tags": tags, "stale": stale}
+    steps["listeners"] = {port: (fields[port], wanted[port]) for port in wanted if fields[port]}
+    return Plan(changes, before, after, result, steps)
+
+
+def _wanted_listener(name: str, spec: Mapping[str, Any], arns, check_mode: bool) -> dict[str, Any]:
+    port = int(spec["port"])
+    user = f"load balancer {name}: the default action of listener {port}"
+    try:
+        want = desired_listener(spec, lambda ref: target_group_arn(ref, arns, check_mode, user))
+    except ValueError as exc:
+        raise ReconcileError(f"load balancer {name}: listener {port}: {exc}") from None
+    if want["protocol"] == "HTTPS" and not want["certificate_arn"] and not check_mode:
+        raise ReconcileError(f"load balancer {name}: the HTTPS listener on {port} needs certificate_arn")
+    return want
+
+
+def listener_params(want: Mapping[str, Any]) -> dict[str, Any]:
+    """create_listener / modify_listener arguments for a declared listener."""
+    params = {
+        "Protocol": want["protocol"],
+        "Port": want["port"],
+        "DefaultActions": aws_actions(want["action"]),
+    }
+    if want["protocol"] == "HTTPS":
+        params["Certificates"] = [{"CertificateArn": want["certificate_arn"]}]
+        params["SslPolicy"] = want["ssl_policy"]
+    return params

@@ -1,4 +1,9 @@
-"""The options every VideoForge AWS module shares (``extends_documentation_fragment: [vf_aws]``)."""
+"""The options every VideoForge AWS module shares.
+
+``extends_documentation_fragment: [vf_aws]`` for the connection options (every module),
+``vf_aws.state`` for ``state: present|absent``, ``vf_aws.tags`` for ``tags``/``purge_tags``.
+They mirror ``module_utils/vf_module.py``'s ``module_args``.
+"""
 
 
 class ModuleDocFragment:
@@ -20,4 +25,28 @@ options:
       - How many times a throttled or failed call is retried, with exponential backoff.
     type: int
     default: 6
+notes:
+  - Supports check mode and diff mode. In check mode no call changes anything, and the result
+    says what would change.
+"""
+
+    STATE = r"""
+options:
+  state:
+    description: C(present) to create or update, C(absent) to delete.
+    type: str
+    choices: [present, absent]
+    default: present
+"""
+
+    TAGS = r"""
+options:
+  tags:
+    description: Tags of the resource.
+    type: dict
+    default: {}
+  purge_tags:
+    description: Remove tags that I(tags) does not list (tags starting with C(aws:) stay).
+    type: bool
+    default: true
 """

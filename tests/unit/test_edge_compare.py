@@ -8,29 +8,29 @@ legacy ``Values`` and the ``*Config`` blocks, forward actions with both ``Target
 from __future__ import annotations
 
 import pytest
+from ansible.module_utils.vf_ec2 import aws_permissions, desired_permissions, permissions_of
 from ansible.module_utils.vf_elbv2 import (
     action_of,
     arn_suffix,
     aws_actions,
-    aws_conditions,
-    aws_permissions,
-    conditions_of,
     desired_action,
-    desired_conditions,
     desired_health_check,
     desired_listener,
-    desired_permissions,
     desired_target_group_attributes,
     listener_changes,
     listener_of,
     load_balancer_changes,
-    permissions_of,
+    target_group_attributes_of,
+    target_group_changes,
+)
+from ansible.module_utils.vf_elbv2_rules import (
+    aws_conditions,
+    conditions_of,
+    desired_conditions,
     priority_moves,
     rule_priorities,
     rules_by_name,
     rules_plan,
-    target_group_attributes_of,
-    target_group_changes,
 )
 
 ELB = "arn:aws:elasticloadbalancing:ap-southeast-2:123456789012"
