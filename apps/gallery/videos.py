@@ -7,6 +7,7 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from botocore.exceptions import ClientError
 from quart import Blueprint, g
 from quart_schema import document_response, validate_querystring, validate_request, validate_response
 
@@ -17,7 +18,7 @@ from videoforge import db, jobs, videos
 from videoforge.auth import require_user
 from videoforge.errors import ApiError, not_found
 from videoforge.openapi import NoContent, errors
-from videoforge.web import aws
+from videoforge.web import aws, web_settings
 
 log = logging.getLogger("gallery.videos")
 blueprint = Blueprint("videos", __name__, url_prefix="/videos")
@@ -100,6 +101,18 @@ def _delete_prefixes(prefixes: list[str]) -> int:
     return deleted
 
 
+def _tombstone(key: str) -> None:
+    """An empty object at the source key: the single-PUT URL signs If-None-Match: *, so while
+    it is still valid it cannot recreate the source of a deleted video. The bucket's lifecycle
+    rule for uploads/ removes the marker later."""
+    aws().s3.put_object(Bucket=aws().bucket, Key=key, Body=b"", Metadata={"videoforge-deleted": "true"})
+
+
+def _upload_url_may_be_live(video: videos.Video) -> bool:
+    age = (datetime.now(UTC) - video.created_at).total_seconds()
+    return age < web_settings().upload_url_ttl + 60  # the minute covers clock skew
+
+
 @blueprint.delete("/<uuid:video_id>")
 @require_user
 @document_response(NoContent, 204)
@@ -107,6 +120,9 @@ async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
     """Delete the video: its S3 objects (source, HLS, thumbnails) first, then its rows.
 
     Storage goes first so a failure leaves the row in place and the delete can be retried.
+    An upload in progress is aborted (its part URLs stop working) and a single-PUT URL still
+    valid is kept from recreating the source. A worker processing the video sees the row gone,
+    stops and removes what it wrote since.
     """
     user = g.user
     async with db.pool().connection() as conn:
@@ -121,11 +137,13 @@ async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
                     Key=video.s3_key,
                     UploadId=video.upload_id,
                 )
-            except Exception as exc:  # already completed or aborted: nothing left to abort
+            except ClientError as exc:  # already completed or aborted: nothing left to abort
                 log.info("abort multipart for %s: %s", video_id, exc)
         vid = str(video_id)
         prefixes = [jobs.upload_prefix(user.sub, vid), jobs.hls_prefix(vid), jobs.thumbnail_prefix(vid)]
         deleted = await asyncio.to_thread(_delete_prefixes, prefixes)
+        if _upload_url_may_be_live(video):
+            await asyncio.to_thread(_tombstone, video.s3_key)
         await videos.delete_owned(conn, video_id, user.sub)
     log.info("video deleted", extra={"video_id": vid, "objects": deleted})
     return "", 204

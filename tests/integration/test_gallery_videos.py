@@ -78,8 +78,11 @@ def test_delete_removes_every_object_and_row(stack):
         )
     r = api(stack, "DELETE", f"/videos/{video_id}")
     assert r.status_code == 204
-    for prefix in (f"uploads/{sub}/{video_id}/", f"hls/{video_id}/", f"thumbnails/{video_id}/"):
+    for prefix in (f"hls/{video_id}/", f"thumbnails/{video_id}/"):
         assert stack.s3.list_objects_v2(Bucket=stack.bucket, Prefix=prefix).get("KeyCount") == 0
+    # The source is gone; while its upload URL is still valid, an empty marker in its place
+    # keeps that URL from recreating it (the URL signs If-None-Match: *).
+    assert left_under(stack, f"uploads/{sub}/{video_id}/") == [(f"uploads/{sub}/{video_id}/source", 0)]
     with stack.db() as conn:
         assert (
             conn.execute("SELECT count(*) FROM gallery_videos WHERE id = %s", (video_id,)).fetchone()[0] == 0
@@ -94,6 +97,48 @@ def test_delete_removes_every_object_and_row(stack):
     assert (
         stack.s3.list_objects_v2(Bucket=stack.bucket, Prefix=f"uploads/{sub}/{neighbour}/")["KeyCount"] == 1
     )
+
+
+def left_under(stack, prefix):
+    listed = stack.s3.list_objects_v2(Bucket=stack.bucket, Prefix=prefix).get("Contents", [])
+    return [(o["Key"], o["Size"]) for o in listed]
+
+
+def test_a_deleted_upload_cannot_be_recreated_through_its_still_valid_urls(stack):
+    sub = stack.user("dora")["sub"]
+    # A single PUT: deleted before the file arrived, the URL then refuses to create it.
+    r = api(
+        stack,
+        "POST",
+        "/generate-upload-url",
+        json={"fileName": "a.mp4", "contentType": "video/mp4", "size": 500},
+    )
+    single = r.json()
+    assert api(stack, "DELETE", f"/videos/{single['videoId']}").status_code == 204
+    late = httpx.put(single["upload"]["url"], content=os.urandom(500), headers=single["upload"]["headers"])
+    assert late.status_code == 412
+    assert left_under(stack, f"uploads/{sub}/{single['videoId']}/") == [
+        (f"uploads/{sub}/{single['videoId']}/source", 0)
+    ]
+    # Multipart: deleted halfway, the upload is aborted and its part URLs stop working.
+    r = api(
+        stack,
+        "POST",
+        "/generate-upload-url",
+        json={"fileName": "b.mp4", "contentType": "video/mp4", "size": 11 << 20},
+    )
+    multi = r.json()
+    parts = multi["upload"]["parts"]
+    assert httpx.put(parts[0]["url"], content=os.urandom(5 << 20), timeout=60).status_code == 200
+    assert api(stack, "DELETE", f"/videos/{multi['videoId']}").status_code == 204
+    # Refused: S3 answers 404 NoSuchUpload (moto 5.2.5 a 500).
+    late_part = httpx.put(parts[1]["url"], content=os.urandom(5 << 20), timeout=60)
+    assert late_part.status_code >= 400
+    uploads = stack.s3.list_multipart_uploads(
+        Bucket=stack.bucket, Prefix=f"uploads/{sub}/{multi['videoId']}/"
+    )
+    assert uploads.get("Uploads", []) == []
+    assert [size for _, size in left_under(stack, f"uploads/{sub}/{multi['videoId']}/")] in ([], [0])
 
 
 def test_retry_sends_a_new_job_once_for_a_failed_video(stack):
