@@ -139,7 +139,12 @@ class VideoOut(BaseModel):
     width: int | None
     height: int | None
     queue_position: int | None
+    # null unless meaningful (see gallery.present)
     estimated_ready_at: datetime | None
+    # the job is being handed to another worker, or queued again after a failed attempt
+    retrying: bool
+    # processing attempts so far, while queued or processing
+    attempt: int | None
     playlist_url: str | None
     poster_url: str | None
 

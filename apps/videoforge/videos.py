@@ -34,6 +34,10 @@ class Video:
     updated_at: datetime
     queued_at: datetime | None
     started_at: datetime | None
+    # Recorded by the processor (0004): its lease, this job's speed and estimate.
+    lease_expires_at: datetime | None
+    encode_speed: float | None
+    estimated_ready_at: datetime | None
     # Derived per query.
     queue_position: int | None = None
     has_playlist: bool = False

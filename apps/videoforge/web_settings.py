@@ -13,7 +13,6 @@ PLAYBACK_TOKEN_TTL           playback token lifetime, s          900 (the player
 PLAYLIST_CACHE_SECONDS       rendered complete playlists cached  600 (well inside PLAYBACK_URL_TTL)
 PLAYLIST_CACHE_LIVE_SECONDS  rendered growing (EVENT) playlists  2
 COGNITO_AUTO_CONFIRM         admin-confirm new users (no email)  false
-ESTIMATE_DEFAULT_JOB_SECONDS estimate per job without history    300
 ESTIMATE_WORKERS             jobs processed at once (estimate)   1
 """
 
@@ -47,7 +46,6 @@ class WebSettings:
     playlist_cache_seconds: int = 600
     playlist_cache_live_seconds: int = 2
     cognito_auto_confirm: bool = False
-    estimate_default_job_seconds: int = 300
     estimate_workers: int = 1
 
     def __post_init__(self) -> None:
@@ -85,8 +83,5 @@ class WebSettings:
             playlist_cache_live_seconds=_int("PLAYLIST_CACHE_LIVE_SECONDS", cls.playlist_cache_live_seconds),
             cognito_auto_confirm=os.environ.get("COGNITO_AUTO_CONFIRM", "false").lower()
             in ("1", "true", "yes"),
-            estimate_default_job_seconds=_int(
-                "ESTIMATE_DEFAULT_JOB_SECONDS", cls.estimate_default_job_seconds
-            ),
             estimate_workers=max(1, _int("ESTIMATE_WORKERS", cls.estimate_workers)),
         )

@@ -93,7 +93,8 @@ def test_single_put_upload_queues_one_job_in_the_documented_format(stack):
     assert video["title"] == "Holiday"
     assert video["size"] == len(data)
     assert video["queuePosition"] is not None
-    assert video["estimatedReadyAt"] is not None
+    # An estimate only where one means something (test_gallery_videos covers when).
+    assert "estimatedReadyAt" in video and video["retrying"] is False
 
     messages = jobs_for(stack.drain(), video_id)
     assert len(messages) == 1

@@ -194,3 +194,38 @@ def test_queued_videos_show_their_position_and_an_estimate(stack):
     assert processing["progress"] == 50
     assert processing["estimatedReadyAt"] is not None
     assert api(stack, "GET", f"/videos/{ids[1]}", user="frank").json()["queuePosition"] == 1
+
+
+def test_an_estimate_only_where_it_means_something_and_retrying_instead_of_a_frozen_percentage(stack):
+    video_id = stack.upload_video("gina", os.urandom(500))
+    stack.drain(wait=0)
+
+    def shown(**row):
+        with stack.db() as conn:
+            sets = ", ".join(f"{k} = {v}" for k, v in row.items())
+            conn.execute(f"UPDATE gallery_videos SET {sets} WHERE id = %s", (video_id,))  # noqa: S608
+        return api(stack, "GET", f"/videos/{video_id}", user="gina").json()
+
+    # Early in the job nothing is measured yet: no estimate rather than "a few seconds".
+    early = shown(status="'processing'", progress=4, attempts=1, started_at="now() - interval '9 seconds'",
+                  lease_expires_at="now() + interval '60 seconds'", estimated_ready_at="NULL")  # fmt: skip
+    assert (early["estimatedReadyAt"], early["retrying"], early["attempt"]) == (None, False, 1)
+    # The processor's estimate from this job's measured speed is what the page shows.
+    measured = shown(progress=18, estimated_ready_at="now() + interval '40 seconds'")
+    eta = datetime.fromisoformat(measured["estimatedReadyAt"])
+    assert timedelta(seconds=30) < eta - datetime.now(eta.tzinfo) < timedelta(seconds=50)
+    # An estimate already past says nothing.
+    assert shown(estimated_ready_at="now() - interval '5 seconds'")["estimatedReadyAt"] is None
+    # The worker stopped reporting (its lease ran out): retrying, not a frozen 18%.
+    lost = shown(
+        lease_expires_at="now() - interval '1 second'", estimated_ready_at="now() + interval '40 seconds'"
+    )
+    assert (lost["retrying"], lost["estimatedReadyAt"], lost["progress"]) == (True, None, 18)
+    # Another worker took it over: attempt 2, no longer retrying.
+    again = shown(
+        attempts=2, progress=0, lease_expires_at="now() + interval '60 seconds'", estimated_ready_at="NULL"
+    )
+    assert (again["retrying"], again["attempt"]) == (False, 2)
+    # Back in the queue after a failed attempt: retrying too.
+    queued = shown(status="'queued'", lease_expires_at="NULL", error="'Attempt 2 failed, retrying.'")
+    assert (queued["retrying"], queued["attempt"]) == (True, 2)
