@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, Session, errorMessage, withToken } from '../../../apps/client/src/lib/api.js';
+import { ApiError, Session, errorMessage } from '../../../apps/client/src/lib/api.js';
 
 class MemoryStorage {
   constructor() {
@@ -124,17 +124,22 @@ describe('Session', () => {
     await expect(session.signIn('a@example.com', 'pw')).rejects.toMatchObject({ status: 502, message: 'Bad Gateway' });
   });
 
-  it('renews an access token that is about to expire before building a URL with it', async () => {
-    let clock = 0;
-    const { fetchImpl } = scriptedFetch([
-      json(200, { ...tokens('first'), expiresIn: 300 }),
-      json(200, { accessToken: 'second', expiresIn: 300 }),
+  it('asks for a playback token for the player and never puts the access token in a URL', async () => {
+    const { fetchImpl, calls } = scriptedFetch([
+      json(200, tokens('old')),
+      json(401, { code: 'unauthorized', message: 'expired' }),
+      json(200, { accessToken: 'new', idToken: 'x.e30.y', expiresIn: 3600 }),
+      json(201, { token: 'p'.repeat(43), expiresIn: 900, playlistUrl: `/api/stream/video/v1/playlist?playback=${'p'.repeat(43)}` }),
     ]);
-    const session = new Session({ fetchImpl, storage: new MemoryStorage(), now: () => clock });
+    const session = new Session({ fetchImpl, storage: new MemoryStorage() });
     await session.signIn('a@example.com', 'pw');
-    expect(await session.freshToken()).toBe('first');
-    clock = 250_000; // 50 s left: less than the safety margin
-    expect(await session.freshToken()).toBe('second');
+    const url = await session.playbackUrl({ id: 'v1' });
+    expect(url).toBe(`/api/stream/video/v1/playlist?playback=${'p'.repeat(43)}`);
+    expect(url).not.toContain('new');
+    expect(calls[1].url).toBe('/api/stream/video/v1/playback-token');
+    expect(calls[1].init.method).toBe('POST');
+    // The access token travels as a header only, and is renewed once when refused.
+    expect(calls[3].init.headers.Authorization).toBe('Bearer new');
   });
 });
 
@@ -150,13 +155,5 @@ describe('errorMessage', () => {
     expect(errorMessage(invalid)).toBe(
       'The request is not valid: email has an invalid format; password string should have at least 8 characters.',
     );
-  });
-});
-
-describe('withToken', () => {
-  it('appends the token as a query parameter, escaped', () => {
-    expect(withToken('/api/stream/video/1/playlist', 'a.b+c')).toBe('/api/stream/video/1/playlist?token=a.b%2Bc');
-    expect(withToken('/p?x=1', 't')).toBe('/p?x=1&token=t');
-    expect(withToken('/p', null)).toBe('/p');
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatEta, isActive, ordinal, statusDetail } from '../../../apps/client/src/lib/format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatEta,
+  isActive,
+  meaningfulEta,
+  ordinal,
+  showsProgress,
+  statusDetail,
+} from '../../../apps/client/src/lib/format.js';
 import { appendPage, mergeFirstPage } from '../../../apps/client/src/lib/gallery.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -33,6 +42,28 @@ describe('format', () => {
     );
     expect(statusDetail({ status: 'failed', error: 'No video stream in the file' }, NOW)).toBe(
       'No video stream in the file',
+    );
+  });
+
+  it('shows an estimate only while it means something', () => {
+    const soon = iso(NOW + 40_000);
+    expect(meaningfulEta({ status: 'processing', estimatedReadyAt: soon }, NOW)).toBe(soon);
+    // None measured yet, one already past (a slower job), or a job being retried: nothing.
+    expect(meaningfulEta({ status: 'processing', estimatedReadyAt: null }, NOW)).toBeNull();
+    expect(meaningfulEta({ status: 'processing', estimatedReadyAt: iso(NOW - 1000) }, NOW)).toBeNull();
+    expect(meaningfulEta({ status: 'processing', estimatedReadyAt: soon, retrying: true }, NOW)).toBeNull();
+    expect(statusDetail({ status: 'processing', progress: 18, estimatedReadyAt: iso(NOW - 1000) }, NOW)).toBe(
+      'Transcoding 18%',
+    );
+  });
+
+  it('says "retrying" instead of a frozen percentage', () => {
+    const lost = { status: 'processing', progress: 25, retrying: true, attempt: 1 };
+    expect(showsProgress(lost)).toBe(false);
+    expect(statusDetail(lost, NOW)).toBe('Retrying: the worker stopped, another one is taking the job over');
+    expect(statusDetail({ status: 'processing', progress: 3, attempt: 2 }, NOW)).toBe('Transcoding 3% (attempt 2)');
+    expect(statusDetail({ status: 'queued', queuePosition: 1, retrying: true, attempt: 1 }, NOW)).toBe(
+      'Retrying after a failed attempt · 1st in the queue',
     );
   });
 

@@ -115,6 +115,28 @@ describe('uploadVideo', () => {
     expect(resumableFlags).toEqual(new Set([false]));
   });
 
+  it('takes 412 on a retried single PUT as the file already stored by the try whose answer was lost', async () => {
+    const headers = { 'Content-Type': 'video/mp4', 'Content-Length': '1000', 'If-None-Match': '*' };
+    const gallery = fakeGallery({ method: 'PUT', url: 'https://s3.example/put', headers });
+    const answers = [
+      Object.assign(new Error('Upload interrupted: network error.'), { retryable: true }),
+      Object.assign(new Error('Upload failed: storage answered HTTP 412.'), { status: 412 }),
+    ];
+    const sent = [];
+    await uploadVideo({
+      api: gallery,
+      file: makeFile(1000),
+      storage: new MemoryStorage(),
+      retryDelayMs: 1,
+      put: async (url, body, options) => {
+        sent.push(options.headers);
+        throw answers.shift();
+      },
+    });
+    expect(sent).toEqual([headers, headers]);
+    expect(gallery.confirmed).toEqual([{ videoId: 'v1' }]);
+  });
+
   it('uploads every part of a large file and confirms with the ETags S3 returned, in order', async () => {
     const gallery = fakeGallery(multipart(3, 400));
     const file = makeFile(1000);

@@ -169,7 +169,6 @@ export default function Gallery({ session, notify, uploads, version }) {
               key={video.id}
               video={video}
               now={now}
-              token={session.accessToken}
               upload={uploads.items.find((item) => item.videoId === video.id)}
               onRetry={retry}
               onDelete={remove}

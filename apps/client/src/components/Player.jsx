@@ -1,11 +1,91 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { canPlay, errorMessage, playlistUrl, posterUrl, withToken } from '../lib/api.js';
-import { STATUS_LABELS, formatBytes, formatDate, formatDuration, isActive, statusDetail } from '../lib/format.js';
+import { canPlay, errorMessage, posterUrl } from '../lib/api.js';
+import {
+  STATUS_LABELS,
+  formatBytes,
+  formatDate,
+  formatDuration,
+  isActive,
+  showsProgress,
+  statusDetail,
+} from '../lib/format.js';
 import Link from './Link.jsx';
 import ProgressBar from './ProgressBar.jsx';
 
 const POLL_MS = 2000;
 const MAX_RECOVERIES = 3;
+// Renewals in a row without a segment loading in between: past this, give up and say so.
+const MAX_RENEWALS = 3;
+
+/** The stream or S3 refused a request: a playback token or presigned URLs that expired. */
+function refused(status) {
+  return status === 400 || status === 401 || status === 403;
+}
+
+function failureMessage(status, details) {
+  if (status === 404) return 'This video’s stream was not found. It may have been deleted.';
+  if (refused(status)) return 'You are not allowed to watch this video.';
+  return `Playback failed (${details}).`;
+}
+
+/**
+ * Plays `source()` (a playlist URL with a fresh playback token) with hls.js. When anything is
+ * refused (the token expired: 401; a presigned segment URL expired with the credentials that
+ * signed it: S3's 400 ExpiredToken or 403), a fresh token and fresh playlists are fetched and
+ * playback resumes where it was. Returns a function that stops it.
+ */
+function playWithHls(Hls, element, { source, onLevels, onFail }) {
+  let hls = null;
+  let stopped = false;
+  let renewals = 0;
+  let recoveries = 0;
+  const fail = (status, details) => {
+    if (stopped) return;
+    onFail(failureMessage(status, details));
+    hls?.destroy();
+  };
+  const start = async (startPosition) => {
+    const src = await source();
+    if (stopped) return;
+    hls?.destroy();
+    // startPosition 0: a growing (EVENT) playlist is watched from its start, not its live edge.
+    hls = new Hls({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60, startPosition });
+    hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
+      onLevels(hls, data.levels.map((l, index) => ({ index, height: l.height, bitrate: l.bitrate })));
+      element.play().catch(() => {}); // autoplay refused (no user gesture): the controls are there
+    });
+    hls.on(Hls.Events.FRAG_LOADED, () => {
+      renewals = 0;
+    });
+    hls.on(Hls.Events.ERROR, (_event, data) => {
+      const status = data.response?.code;
+      const network = data.type === Hls.ErrorTypes.NETWORK_ERROR;
+      if (network && refused(status)) {
+        // Fatal or not: a refused token or URL does not heal by asking again with it.
+        if (renewals >= MAX_RENEWALS) return fail(status, data.details);
+        renewals += 1;
+        start(element.currentTime || 0).catch((err) => fail(err.status, errorMessage(err)));
+      } else if (!data.fatal) {
+        // hls.js retries or switches level by itself.
+      } else if (network && !(status >= 400 && status < 500) && recoveries < MAX_RECOVERIES) {
+        recoveries += 1; // a transient failure (timeout, 5xx): resume loading
+        hls.startLoad();
+      } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && recoveries < MAX_RECOVERIES) {
+        recoveries += 1;
+        hls.recoverMediaError();
+      } else {
+        fail(status, data.details);
+      }
+    });
+    hls.loadSource(src);
+    hls.attachMedia(element);
+  };
+  start(0).catch((err) => fail(err.status, errorMessage(err)));
+  return () => {
+    stopped = true;
+    hls?.destroy();
+  };
+}
 
 /** Attaches an HLS source: hls.js where Media Source Extensions exist, else native HLS (Safari, iOS). */
 function useHls(videoRef, video, session) {
@@ -20,73 +100,22 @@ function useHls(videoRef, video, session) {
     if (!ready) return undefined;
     const element = videoRef.current;
     let cancelled = false;
-    let hls = null;
-    const source = async () => withToken(playlistUrl(video), await session.freshToken().catch(() => null));
-
+    let stop = null;
+    const source = () => session.playbackUrl({ id });
     (async () => {
       const { default: Hls } = await import('hls.js');
       if (cancelled) return;
-      const src = await source();
-      if (cancelled) return;
       if (Hls.isSupported()) {
-        // startPosition 0: a growing (EVENT) playlist is watched from its start, not its live edge.
-        hls = new Hls({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60, startPosition: 0 });
-        hlsRef.current = hls;
-        let renewedToken = false;
-        let recoveries = 0;
-        hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
-          setLevels(data.levels.map((l, index) => ({ index, height: l.height, bitrate: l.bitrate })));
-          element.play().catch(() => {
-            // Autoplay refused (no user gesture): the controls are there.
-          });
+        stop = playWithHls(Hls, element, {
+          source,
+          onLevels: (hls, found) => {
+            hlsRef.current = hls;
+            setLevels(found);
+          },
+          onFail: (message) => !cancelled && setError(message),
         });
-        hls.on(Hls.Events.ERROR, async (_event, data) => {
-          if (!data.fatal) return;
-          const status = data.response?.code;
-          if (data.type === Hls.ErrorTypes.NETWORK_ERROR && (status === 401 || status === 403) && !renewedToken) {
-            // The token in the URL expired: renew it once and reload the playlist.
-            renewedToken = true;
-            try {
-              await session.refresh();
-              if (!cancelled) hls.loadSource(await source());
-              return;
-            } catch {
-              // fall through to the error message
-            }
-          } else if (
-            data.type === Hls.ErrorTypes.NETWORK_ERROR &&
-            !(status >= 400 && status < 500) &&
-            recoveries < MAX_RECOVERIES
-          ) {
-            // A transient failure (timeout, 5xx): reload the playlist or resume loading.
-            recoveries += 1;
-            if (String(data.details).startsWith('manifest')) {
-              const src = await source();
-              if (!cancelled) hls.loadSource(src);
-            } else {
-              hls.startLoad();
-            }
-            return;
-          } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && recoveries < MAX_RECOVERIES) {
-            recoveries += 1;
-            hls.recoverMediaError();
-            return;
-          }
-          if (!cancelled) {
-            setError(
-              status === 404
-                ? 'This video’s stream was not found. It may have been deleted.'
-                : status === 401 || status === 403
-                  ? 'You are not allowed to watch this video.'
-                  : `Playback failed (${data.details}).`,
-            );
-          }
-          hls.destroy();
-        });
-        hls.loadSource(src);
-        hls.attachMedia(element);
       } else if (element.canPlayType('application/vnd.apple.mpegurl')) {
-        element.src = src;
+        element.src = await source();
         element.play().catch(() => {});
       } else {
         setError('This browser cannot play HLS video.');
@@ -96,7 +125,7 @@ function useHls(videoRef, video, session) {
     return () => {
       cancelled = true;
       hlsRef.current = null;
-      if (hls) hls.destroy();
+      if (stop) stop();
       else if (element) {
         element.removeAttribute('src');
         element.load();
@@ -182,7 +211,7 @@ export default function Player({ session, id, notify }) {
                 controls
                 playsInline
                 preload="auto"
-                poster={withToken(posterUrl(video), session.accessToken) || undefined}
+                poster={posterUrl(video) || undefined}
                 aria-label={video.title}
               />
             ) : (
@@ -190,7 +219,12 @@ export default function Player({ session, id, notify }) {
                 <span className={`badge ${video.status}`}>{STATUS_LABELS[video.status]}</span>
                 <p>{statusDetail(video, now)}</p>
                 {video.status === 'processing' && (
-                  <ProgressBar value={video.progress} label="Transcoding progress" tone="info" />
+                  <ProgressBar
+                    value={video.progress}
+                    label={showsProgress(video) ? 'Transcoding progress' : 'Retrying'}
+                    indeterminate={!showsProgress(video)}
+                    tone="info"
+                  />
                 )}
                 {video.status === 'queued' && <ProgressBar label="Waiting in the queue" indeterminate tone="info" />}
               </div>
@@ -198,8 +232,17 @@ export default function Player({ session, id, notify }) {
           </div>
           {video.status === 'processing' && canPlay(video) && (
             <div className="player-note" role="status">
-              <span>Still transcoding ({Math.round(video.progress || 0)}%): you are watching it as it is made.</span>
-              <ProgressBar value={video.progress} label="Transcoding progress" tone="info" />
+              <span>
+                {showsProgress(video)
+                  ? `Still transcoding (${Math.round(video.progress || 0)}%): you are watching it as it is made.`
+                  : 'Still transcoding (retrying): you are watching what is made so far.'}
+              </span>
+              <ProgressBar
+                value={video.progress}
+                label={showsProgress(video) ? 'Transcoding progress' : 'Retrying'}
+                indeterminate={!showsProgress(video)}
+                tone="info"
+              />
             </div>
           )}
           {playError && (

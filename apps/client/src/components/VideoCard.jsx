@@ -1,18 +1,27 @@
 import { useRef, useState } from 'react';
-import { canPlay, posterUrl, withToken } from '../lib/api.js';
+import { canPlay, posterUrl } from '../lib/api.js';
 import { watchPath } from '../lib/router.js';
-import { STATUS_LABELS, formatBytes, formatClock, formatDate, formatDuration, statusDetail } from '../lib/format.js';
+import {
+  STATUS_LABELS,
+  formatBytes,
+  formatClock,
+  formatDate,
+  formatDuration,
+  meaningfulEta,
+  showsProgress,
+  statusDetail,
+} from '../lib/format.js';
 import Link from './Link.jsx';
 import ProgressBar from './ProgressBar.jsx';
 
-function Poster({ video, token }) {
+function Poster({ video }) {
   const [broken, setBroken] = useState(false);
   const ready = video.status === 'ready';
   const src = posterUrl(video);
   return (
     <div className={`poster ${video.status}`}>
       {src && !broken ? (
-        <img src={withToken(src, token)} alt="" loading="lazy" onError={() => setBroken(true)} />
+        <img src={src} alt="" loading="lazy" onError={() => setBroken(true)} />
       ) : (
         <svg className="poster-icon" viewBox="0 0 24 24" aria-hidden="true">
           {video.status === 'failed' ? (
@@ -37,7 +46,7 @@ function Poster({ video, token }) {
 }
 
 /** One video: poster, status with progress / queue / ETA / error, and its actions. */
-export default function VideoCard({ video, now, token, upload, onRetry, onDelete, onEdit, onResume }) {
+export default function VideoCard({ video, now, upload, onRetry, onDelete, onEdit, onResume }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const fileRef = useRef(null);
@@ -61,6 +70,8 @@ export default function VideoCard({ video, now, token, upload, onRetry, onDelete
   let progress = null;
   if (status === 'uploading' && upload && upload.total) {
     progress = { value: (upload.loaded / upload.total) * 100, label: 'Upload progress' };
+  } else if (status === 'processing' && !showsProgress(video)) {
+    progress = { value: 0, label: 'Retrying', indeterminate: true };
   } else if (status === 'processing') {
     progress = { value: video.progress || 0, label: 'Transcoding progress' };
   } else if (status === 'queued') {
@@ -73,16 +84,16 @@ export default function VideoCard({ video, now, token, upload, onRetry, onDelete
   } else if (status === 'uploading' && upload) {
     detail = `Uploading ${Math.floor((upload.loaded / upload.total) * 100)}% of ${formatBytes(upload.total)}`;
   }
-  const readyAt = ['queued', 'processing'].includes(status) && video.estimatedReadyAt;
+  const readyAt = meaningfulEta(video, now);
 
   return (
     <li className={`video-card status-${status}`} aria-labelledby={titleId} data-video-id={video.id}>
       {playable ? (
         <Link href={watchHref} className="poster-link" aria-label={`Play ${video.title}`} tabIndex={-1}>
-          <Poster video={video} token={token} />
+          <Poster video={video} />
         </Link>
       ) : (
-        <Poster video={video} token={token} />
+        <Poster video={video} />
       )}
       <div className="video-body">
         <div className="video-head">
@@ -104,7 +115,7 @@ export default function VideoCard({ video, now, token, upload, onRetry, onDelete
         <p className={status === 'failed' ? 'video-detail error-text' : 'video-detail'}>
           {detail}
         </p>
-        {readyAt && <p className="video-eta muted">Estimated ready at {formatClock(video.estimatedReadyAt)}</p>}
+        {readyAt && <p className="video-eta muted">Estimated ready at {formatClock(readyAt)}</p>}
         <p className="video-meta muted">
           {formatDate(video.createdAt)}
           {video.size ? ` · ${formatBytes(video.size)}` : ''}

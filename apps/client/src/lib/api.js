@@ -10,8 +10,6 @@ export const STREAM = '/api/stream';
 
 const REFRESH_KEY = 'videoforge.refreshToken';
 const EMAIL_KEY = 'videoforge.email';
-// Refresh a little before the access token expires so a URL built now still works.
-const EXPIRY_MARGIN_MS = 60_000;
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -193,15 +191,8 @@ export class Session {
     }
   }
 
-  /** An access token valid for at least another minute (for URLs such as ?token=). */
-  async freshToken() {
-    if (this.accessToken && this.expiresAt - this.now() > EXPIRY_MARGIN_MS) return this.accessToken;
-    return this.refresh();
-  }
-
-  /** An authenticated gallery call; on 401 refreshes once and retries once. */
-  async request(method, path, options = {}) {
-    const url = `${GALLERY}${path}`;
+  /** An authenticated call; on 401 refreshes once and retries once. */
+  async authorized(method, url, options = {}) {
     const token = this.accessToken || (await this.refresh());
     try {
       return await this.raw(method, url, { ...options, token });
@@ -210,6 +201,20 @@ export class Session {
       const renewed = await this.refresh();
       return this.raw(method, url, { ...options, token: renewed });
     }
+  }
+
+  /** An authenticated gallery call. */
+  request(method, path, options = {}) {
+    return this.authorized(method, `${GALLERY}${path}`, options);
+  }
+
+  /**
+   * The master playlist URL for one video, with a fresh short-lived playback token in it:
+   * players cannot send headers, and the access token never goes into a URL.
+   */
+  async playbackUrl(video, signal) {
+    const path = `${STREAM}/video/${encodeURIComponent(video.id)}/playback-token`;
+    return (await this.authorized('POST', path, { signal })).playlistUrl;
   }
 
   listVideos({ limit = 24, cursor } = {}, signal) {
@@ -248,17 +253,7 @@ export class Session {
   }
 }
 
-/** Adds ?token= to a same-origin streaming URL (players and <img> cannot send headers). */
-export function withToken(url, token) {
-  if (!url || !token) return url;
-  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
-}
-
-export function playlistUrl(video) {
-  return video.playlistUrl || `${STREAM}/video/${encodeURIComponent(video.id)}/playlist`;
-}
-
-/** The poster, once the processor made one (the gallery answers null until then). */
+/** The poster (a presigned URL), once the processor made one (the gallery answers null until then). */
 export function posterUrl(video) {
   return video.posterUrl || null;
 }

@@ -63,19 +63,38 @@ export const STATUS_LABELS = {
   failed: 'Failed',
 };
 
+/**
+ * The estimated ready time, only while it means something: the gallery sends none before it
+ * has measured anything, and one already past (the job is slower than expected) or one for a
+ * job being retried says nothing either.
+ */
+export function meaningfulEta(video, now = Date.now()) {
+  if (!video.estimatedReadyAt || video.retrying) return null;
+  const at = Date.parse(video.estimatedReadyAt);
+  return Number.isNaN(at) || at < now ? null : video.estimatedReadyAt;
+}
+
+/** Whether the page should show the job's percentage (not while it is being retried). */
+export function showsProgress(video) {
+  return video.status === 'processing' && !video.retrying;
+}
+
 /** One line describing where a video is in its lifecycle. */
 export function statusDetail(video, now = Date.now()) {
-  const eta = video.estimatedReadyAt ? formatEta(video.estimatedReadyAt, now) : '';
-  const readyBy = eta ? `ready ${eta}` : '';
+  const eta = meaningfulEta(video, now);
+  const readyBy = eta ? `ready ${formatEta(eta, now)}` : '';
+  const attempt = video.attempt > 1 ? ` (attempt ${video.attempt})` : '';
   switch (video.status) {
     case 'uploading':
       return 'Waiting for the upload to finish';
     case 'queued': {
       const position = video.queuePosition ? `${ordinal(video.queuePosition)} in the queue` : 'In the queue';
-      return [position, readyBy].filter(Boolean).join(' · ');
+      const retry = video.retrying ? 'Retrying after a failed attempt' : '';
+      return [retry, position, readyBy].filter(Boolean).join(' · ');
     }
     case 'processing':
-      return [`Transcoding ${Math.round(video.progress || 0)}%`, readyBy].filter(Boolean).join(' · ');
+      if (video.retrying) return 'Retrying: the worker stopped, another one is taking the job over';
+      return [`Transcoding ${Math.round(video.progress || 0)}%${attempt}`, readyBy].filter(Boolean).join(' · ');
     case 'ready':
       return [
         formatDuration(video.durationSeconds),

@@ -280,6 +280,11 @@ export async function uploadVideo({
             headers: upload.headers || {},
             onProgress: (loaded) => report(loaded, videoId, 'uploading'),
             signal,
+          }).catch((error) => {
+            // The URL creates the source once (If-None-Match: *): 412 means an earlier try whose
+            // answer was lost already stored it. Confirm checks what is there.
+            if (error.status === 412) return { status: 412, etag: null };
+            throw error;
           }),
         { signal, delayMs: retryDelayMs },
       );
