@@ -82,7 +82,8 @@ class Ffmpeg:
         _, stderr = self.run([*base, "-i", str(path)], timeout=120, tick=tick)
         oversize = media.declared_oversize(stderr)
         if oversize:
-            self.limits.check_picture(*oversize)
+            said = next(line for line in stderr.splitlines() if "Picture size" in line)
+            self.limits.check_picture(*oversize, detail=said.strip())
         probe = media.parse_probe(stderr)
         if probe.duration <= 0:
             copy = [*base, "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "null", "-"]

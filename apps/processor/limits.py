@@ -43,11 +43,12 @@ class MediaLimits:
         """Wall-clock seconds one job may take for a video of this length."""
         return self.job_budget_base_seconds + self.job_budget_per_media_second * max(0.0, duration)
 
-    def check_picture(self, width: int, height: int) -> None:
+    def check_picture(self, width: int, height: int, detail: str = "") -> None:
         if width * height > self.max_pixels_per_frame:
             raise MediaRefused(
                 f"The video's picture is {width}x{height}, larger than we process "
-                f"({_megapixels(self.max_pixels_per_frame)} megapixels per frame, such as 4K)."
+                f"({_megapixels(self.max_pixels_per_frame)} megapixels per frame, such as 4K).",
+                detail or f"{width}x{height} > {self.max_pixels_per_frame} pixels",
             )
 
     def check(self, duration: float, width: int, height: int, fps: float) -> None:
@@ -56,11 +57,13 @@ class MediaLimits:
         if duration > self.max_duration_seconds:
             raise MediaRefused(
                 f"The video is {duration_text(duration)} long; videos may be at most "
-                f"{duration_text(self.max_duration_seconds)}."
+                f"{duration_text(self.max_duration_seconds)}.",
+                f"declared duration {duration} s > {self.max_duration_seconds} s",
             )
         if fps > self.max_frame_rate:
             raise MediaRefused(
-                f"The video has {fps:g} frames per second; we process at most {self.max_frame_rate:g}."
+                f"The video has {fps:g} frames per second; we process at most {self.max_frame_rate:g}.",
+                f"{fps} fps > {self.max_frame_rate}",
             )
 
     def check_progress(self, out_time: float, declared: float) -> None:

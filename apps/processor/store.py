@@ -4,9 +4,10 @@ Every function takes an autocommit psycopg connection; the ones that must be ato
 their own transaction.
 
 What the processor records for the gallery while a video is processed (0004):
-- ``lease_expires_at``: the worker's promise to report again before then. Past it while the
-  row says 'processing', the worker is gone and SQS hands the job to another within the
-  lease: the page shows "retrying", not a frozen percentage. NULL outside 'processing'.
+- ``lease_expires_at``: the worker's promise to report again before then (it reports every
+  few seconds; the lease is three reports ahead). Past it while the row says 'processing',
+  the worker is gone and SQS hands the job to another within the message's lease: the page
+  shows "retrying", not a frozen percentage. NULL outside 'processing'.
 - ``attempts``: a 'processing' row with attempts > 1, or a 'queued' one with attempts > 0,
   is a retry.
 - ``encode_speed`` (media seconds per wall second, measured on this job) and

@@ -33,6 +33,18 @@ log = logging.getLogger("processor.transcode")
 NO_RENDITION = "The video asks for no rendition this platform produces."
 
 
+def report_interval(lease_seconds: float) -> float:
+    """How often a running job reports (progress, estimate, its row's lease)."""
+    return min(lease_seconds / 3, 5.0)
+
+
+def row_lease(lease_seconds: float) -> float:
+    """The row's lease: three reports ahead. A worker that stops reporting shows as gone
+    (the gallery says "retrying") before SQS hands its message to another (the message's
+    lease, ``lease_seconds``, counts from the last heartbeat, up to a third of it ago)."""
+    return 3 * report_interval(lease_seconds)
+
+
 class Superseded(Exception):
     """The row left 'processing' by someone else's hand (ready, requeued): leave it be."""
 
@@ -148,9 +160,9 @@ class TranscodeJob:
         self._collect_poster(wait=False)
         percent, speed, eta = self._progress(now)
         last_percent, last_time = self.reported
-        lease_due = now - last_time >= min(self.lease_seconds / 3, 5)
+        lease_due = now - last_time >= report_interval(self.lease_seconds)
         if lease_due or media.should_write_progress(percent, last_percent, now, last_time):
-            if not store.report(self.conn, self.video.id, percent, self.lease_seconds, speed, eta):
+            if not store.report(self.conn, self.video.id, percent, row_lease(self.lease_seconds), speed, eta):
                 self._lost_row()
             self.reported = (max(percent, last_percent), now)
 

@@ -33,7 +33,7 @@ from processor.config import ProcessorConfig
 from processor.failures import PermanentFailure, VideoGone
 from processor.hls_output import remove_video_outputs
 from processor.queue import Aborted, Delivery, MessageLost, QueueSettings, QueueWorker, queue_limits
-from processor.transcode import Superseded, TranscodeJob
+from processor.transcode import Superseded, TranscodeJob, row_lease
 from videoforge.jobs import InvalidJob, Job
 from videoforge.settings import Settings
 
@@ -116,7 +116,9 @@ class JobHandler:
             delivery.delete()
             return
         claimed = (
-            store.start_processing(conn, job.video_id, job.job_id, self.lease_seconds) if video else False
+            store.start_processing(conn, job.video_id, job.job_id, row_lease(self.lease_seconds))
+            if video
+            else False
         )
         if claimed is None:
             # Confirm sent the job but did not commit: leave the job for a later receive.
