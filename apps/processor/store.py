@@ -237,7 +237,8 @@ def requeue(conn: psycopg.Connection, video_id: str) -> bool:
     row = conn.execute(
         """
         UPDATE gallery_videos
-           SET status = 'queued', progress = 0, error = NULL, queued_at = now(), updated_at = now()
+           SET status = 'queued', progress = 0, error = NULL, queued_at = now(), updated_at = now(),
+               lease_expires_at = NULL, estimated_ready_at = NULL
          WHERE id = %s AND status IN ('failed', 'processing', 'queued')
         RETURNING id
         """,
