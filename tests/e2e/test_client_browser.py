@@ -1,16 +1,23 @@
 """The client as a person uses it: a real Chromium against the whole local platform.
 
 Sign up, sign in, upload the sample video (a presigned PUT straight to S3), watch the
-gallery follow it to ready, play it through hls.js (the token travels in ?token= to the
-variant playlists), then rename and delete it. Screenshots land in tests/e2e/artifacts/.
+gallery follow it to ready, play it through hls.js (a short-lived playback token travels in
+?playback= to the variant playlists, never the access token), then rename and delete it.
+A file above the multipart threshold uploads in parts through the edge, survives a network
+failure, resumes with only the missing parts, and plays. Screenshots land in
+tests/e2e/artifacts/.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
@@ -104,7 +111,7 @@ def test_sign_up_upload_watch_edit_delete(stack, page: Page):
     page.reload()
     expect(card.locator("[data-status]")).to_have_attribute("data-status", "ready")
 
-    # Play it: hls.js loads the master playlist with ?token= and the video advances.
+    # Play it: hls.js loads the master playlist with a playback token and the video advances.
     video_id = card.get_attribute("data-video-id")
     card.get_by_role("link", name="Watch").click()
     expect(page).to_have_url(f"{stack.url}/watch/{video_id}")
@@ -140,6 +147,98 @@ def test_sign_up_upload_watch_edit_delete(stack, page: Page):
     page.reload()
     expect(page.get_by_text("No videos yet")).to_be_visible()
 
+    assert problems == []
+
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def large_video(tmp_path_factory) -> Path:
+    """A real 129 MB MP4, past the 100 MiB multipart threshold: 8 s of 720p H.264 + AAC
+    encoded at a constant 130 Mbit/s (x264 pads with filler data, as a camera at a high
+    bitrate writes it): valid media that transcodes in seconds, made in about 3 s."""
+    path = tmp_path_factory.mktemp("large") / "large-camera-clip.mp4"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25:duration=8",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=8",
+         "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+         "-b:v", "130M", "-minrate", "130M", "-maxrate", "130M", "-bufsize", "65M",
+         "-x264-params", "nal-hrd=cbr",
+         "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path)],
+        check=True, timeout=120,
+    )  # fmt: skip
+    assert path.stat().st_size > 100 * MIB
+    return path
+
+
+def saved_upload(page: Page) -> dict:
+    """The page's saved multipart state (what makes a resume possible)."""
+    raw = page.evaluate(
+        "() => Object.keys(localStorage).filter((k) => k.startsWith('videoforge.upload.'))"
+        ".map((k) => localStorage.getItem(k))"
+    )
+    assert len(raw) == 1, raw
+    return json.loads(raw[0])
+
+
+def test_a_large_upload_survives_a_network_failure_resumes_and_plays(stack, page: Page, large_video: Path):
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    sign_up_and_in(page, stack.url)
+
+    # The network fails for part 5 (a dropped connection, whatever the client retries) until
+    # the person is back online.
+    sent: list[tuple[int, int]] = []  # (part number, status) of every part PUT that got an answer
+
+    def answered(response) -> None:
+        part = re.search(r"[?&]partNumber=(\d+)", response.url)
+        if response.request.method == "PUT" and part:
+            sent.append((int(part[1]), response.status))
+
+    def offline(route) -> None:
+        route.abort("internetdisconnected")
+
+    page.on("response", answered)
+    part_5 = re.compile(r"/s3/.*[?&]partNumber=5(&|$)")
+    page.route(part_5, offline)
+
+    page.locator("input[type=file]").first.set_input_files(str(large_video))
+    page.get_by_label("Title").fill("Large upload")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    row = page.locator("li.upload-row", has_text="Large upload")
+    expect(row.get_by_role("alert")).to_contain_text("network error", timeout=120_000)
+    expect(row.get_by_role("button", name="Retry")).to_be_visible()
+    before = saved_upload(page)
+    done_before = {int(n) for n in before["etags"]}
+    assert before["size"] == large_video.stat().st_size and len(before["parts"]) == 8
+    assert done_before and 5 not in done_before, before["etags"]
+    assert all(url.startswith(stack.url + "/s3/") for url in (p["url"] for p in before["parts"]))
+    shoot(page, "large-upload-interrupted")
+
+    # Back online: Retry resumes the same multipart upload and sends only what S3 lacks.
+    page.unroute(part_5, offline)
+    answered_before = len(sent)
+    row.get_by_role("button", name="Retry").click()
+    expect(page.get_by_text("“Large upload” uploaded. Transcoding will start shortly.")).to_be_visible(
+        timeout=300_000
+    )
+    resent = {n for n, _ in sent[answered_before:]}
+    assert resent and not resent & done_before, (sorted(done_before), sent)
+    assert {n for n, status in sent if status == 200} == set(range(1, 9))
+
+    # It plays, like any other video.
+    card = page.locator("li.video-card", has_text="Large upload")
+    expect(card.locator("[data-status]")).to_have_attribute("data-status", "ready", timeout=READY_TIMEOUT_MS)
+    card.get_by_role("link", name="Watch").click()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.currentTime > 1.5; }",
+        timeout=60_000,
+    )
+    assert page.evaluate("document.querySelector('video').error") is None
+    assert page.evaluate("document.querySelector('video').videoHeight") in (360, 480, 720)
+    shoot(page, "large-upload-player")
     assert problems == []
 
 
