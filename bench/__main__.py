@@ -20,7 +20,8 @@ def main(argv: list[str]) -> int:
     for name in names:
         started = time.monotonic()
         print(f"== {name}", flush=True)
-        runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")
+        sys.argv = [str(HERE / f"{name}.py")]  # each benchmark parses its own (empty) arguments
+        runpy.run_path(sys.argv[0], run_name="__main__")
         print(f"== {name}: {time.monotonic() - started:.1f}s", flush=True)
     print(f"results in {HERE / 'results'}")
     return 0
