@@ -16,9 +16,9 @@ from tests.support.ansible_runner import ROOT, PlaybookResult, run_playbook
 
 PLAYBOOKS = ["network", "storage", "messaging", "identity", "edge"]
 DRIFTED = ["messaging", "edge"]
-PREFIX = "video-forge"
+PREFIX = "video-forge-local"  # the local model's names (inventories/*/group_vars/all/names.yml)
 PARAMETER_PATH = "/video-forge/local"
-QUEUE = "video-forge-video-processing-queue"
+QUEUE = "video-forge-local-video-processing-queue"
 
 
 def aws_environment(aws) -> dict:

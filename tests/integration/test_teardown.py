@@ -22,7 +22,7 @@ def torn_down(tmp_path_factory):
         env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
         previous = services.set_aws_test_env(emulator.url)
         try:
-            compute.ensure(PATH, "video-forge", "video-forge-storage-local", "video-forge-users")
+            compute.ensure(PATH, NAME, "video-forge-storage-local", f"{NAME}-users")
             inventory = compute.make_inventory(tmp / "inventory", emulator.url)
             deploy = compute.run_playbooks(
                 inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
@@ -59,7 +59,7 @@ def test_nothing_of_ours_is_left(torn_down):
     assert asg.describe_auto_scaling_groups()["AutoScalingGroups"] == []
     ec2 = boto3.client("ec2")
     assert ec2.describe_launch_templates()["LaunchTemplates"] == []
-    ours = {"video-forge-alb-sg", "video-forge-services-sg", "video-forge-processor-sg"}
+    ours = {f"{NAME}-alb-sg", f"{NAME}-services-sg", f"{NAME}-processor-sg"}
     assert [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] in ours] == []
     alarms = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
     assert [a["AlarmName"] for a in alarms if a["AlarmName"].startswith(NAME)] == []
@@ -82,7 +82,7 @@ def test_nothing_of_ours_is_left(torn_down):
         b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]
     }
     pools = boto3.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
-    assert [p for p in pools if p["Name"] == "video-forge-users"] == []
+    assert [p for p in pools if p["Name"] == f"{NAME}-users"] == []
     params = boto3.client("ssm").get_parameters_by_path(Path=PATH, Recursive=True)["Parameters"]
     assert [p["Name"] for p in params] == []
 

@@ -126,7 +126,7 @@ def make_inventory(directory, endpoint_url: str) -> str:
     target = Path(directory) / "group_vars" / "all"
     target.mkdir(parents=True, exist_ok=True)
     (Path(directory) / "hosts.yml").write_text((root / "hosts.yml").read_text())
-    for name in ("catalog.yml", "compute.yml"):
+    for name in ("catalog.yml", "names.yml", "compute.yml"):
         (target / name).write_text((root / "group_vars" / "all" / name).read_text())
     env = yaml.safe_load((root / "group_vars" / "all" / "environment.yml").read_text())
     env["videoforge_aws_environment"] = {
