@@ -40,6 +40,10 @@ class Settings:
     cognito_user_pool_id: str
     cognito_client_id: str
     cognito_jwks_url: str
+    # TLS to the database: libpq's sslmode ("verify-full" on AWS, checking the server's name
+    # and certificate against DB_SSLROOTCERT, the RDS CA bundle) and that bundle's path.
+    db_sslmode: str = "prefer"
+    db_sslrootcert: str = ""
     # The model's ladder names (RENDITIONS), rendered by the roles; the job asks for these.
     renditions: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -55,6 +59,8 @@ class Settings:
             dbname=self.db_name,
             user=self.db_user,
             password=self.db_password or None,
+            sslmode=self.db_sslmode,
+            sslrootcert=self.db_sslrootcert or None,
             application_name="videoforge",
         )
 
@@ -79,6 +85,8 @@ class Settings:
             db_password=_env("DB_PASSWORD", ""),
             db_pool_min=_int("DB_POOL_MIN", 1),
             db_pool_max=_int("DB_POOL_MAX", 10),
+            db_sslmode=os.environ.get("DB_SSLMODE") or "prefer",
+            db_sslrootcert=os.environ.get("DB_SSLROOTCERT", ""),
             cognito_user_pool_id=pool_id,
             cognito_client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
             cognito_jwks_url=os.environ.get("COGNITO_JWKS_URL") or jwks_default,
