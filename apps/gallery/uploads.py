@@ -241,7 +241,9 @@ async def _complete_multipart(video: videos.Video, parts: list[dict] | None) -> 
         if code == "NoSuchUpload":
             return  # completed by an earlier (or concurrent) confirm
         if code in ("InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML"):
-            raise ApiError(400, "invalid_parts", f"S3 refused the parts: {code}") from None
+            # A well-formed request whose parts do not match what storage holds: a conflict
+            # with the upload's state (409, like upload_incomplete), not a malformed request.
+            raise ApiError(409, "invalid_parts", f"S3 refused the parts: {code}") from None
         raise
 
 

@@ -204,6 +204,24 @@ def test_confirm_before_the_upload_arrives_is_refused_and_changes_nothing(stack)
     assert jobs_for(stack.drain(), ticket["videoId"]) == []
 
 
+def test_confirm_with_parts_storage_does_not_hold_is_a_conflict(stack):
+    """Well-formed parts that do not match the upload (a wrong ETag) conflict with its state."""
+    data = os.urandom(6 * MIB)
+    ticket = generate(stack, "alice", len(data)).json()
+    upload = ticket["upload"]
+    for part in upload["parts"]:
+        n = part["partNumber"]
+        chunk = data[(n - 1) * upload["partSize"] : n * upload["partSize"]]
+        assert httpx.put(part["url"], content=chunk, timeout=60).status_code == 200
+    wrong = [
+        {"partNumber": p["partNumber"], "etag": '"0123456789abcdef0123456789abcdef"'} for p in upload["parts"]
+    ]
+    r = confirm(stack, "alice", ticket["videoId"], parts=wrong)
+    assert r.status_code == 409 and r.json()["code"] == "invalid_parts", r.text
+    assert row(stack, ticket["videoId"])[0] == "uploading"
+    assert jobs_for(stack.drain(wait=0), ticket["videoId"]) == []
+
+
 def test_confirm_refuses_an_object_of_another_size(stack):
     """Whatever reached storage (the URL signs the size, so only a store that does not check
     signatures lets another size in), confirm compares it with the declared size."""
