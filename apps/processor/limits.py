@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 from processor.failures import PermanentFailure, duration_text
 
+# SQS extends a received message's visibility to at most 12 hours after its receive; keep a
+# few minutes to record the outcome.
+MAX_HOLD_SECONDS = 12 * 3600 - 600
+
 
 class MediaRefused(PermanentFailure):
     """The video is beyond what the platform processes: the reason says which limit."""
@@ -40,8 +44,10 @@ class MediaLimits:
         )
 
     def budget_seconds(self, duration: float) -> float:
-        """Wall-clock seconds one job may take for a video of this length."""
-        return self.job_budget_base_seconds + self.job_budget_per_media_second * max(0.0, duration)
+        """Wall-clock seconds one job may take for a video of this length; never past what SQS
+        lets a worker hold a message (12 hours from its receive)."""
+        budget = self.job_budget_base_seconds + self.job_budget_per_media_second * max(0.0, duration)
+        return min(budget, MAX_HOLD_SECONDS)
 
     def check_picture(self, width: int, height: int, detail: str = "") -> None:
         if width * height > self.max_pixels_per_frame:

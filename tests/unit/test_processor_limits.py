@@ -47,6 +47,7 @@ def test_the_budget_grows_with_the_duration_and_says_so_plainly():
         LIMITS.budget_seconds(100)
         == LIMITS.job_budget_base_seconds + 100 * LIMITS.job_budget_per_media_second
     )
+    assert LIMITS.budget_seconds(LIMITS.max_duration_seconds) <= 12 * 3600  # SQS's hold on a message
     assert str(LIMITS.over_budget(60)) == (
         "Processing this video took longer than the 16 minutes allowed for a video of its length."
     )
