@@ -1,4 +1,5 @@
-"""Sizes are enforced, not only declared: every upload URL signs the exact size it takes, a
+"""Sizes are enforced, not only declared: every upload URL signs the exact size it takes (the
+emulator checks SigV4 signatures as S3 does, and botocore agrees on what they cover), a
 single PUT creates the source once and can never replace it, confirm records the version it
 checked, and each user has limits on uploads in progress."""
 
@@ -85,6 +86,18 @@ def test_every_upload_url_signs_the_exact_size_it_takes(stack, monkeypatch):
     assert url == reference_url(stack, monkeypatch, url, "put_object", {**params, "ContentLength": 4000})
     huge = reference_url(stack, monkeypatch, url, "put_object", {**params, "ContentLength": 5 * 1024**3})
     assert signature(huge) != signature(url)
+
+
+def test_an_oversized_put_against_a_signed_url_is_refused_by_s3(stack):
+    single = generate(stack.gallery, stack, "uma", 1000).json()["upload"]
+    too_big = httpx.put(
+        single["url"], content=b"x" * 1001, headers={**single["headers"], "Content-Length": "1001"}
+    )
+    assert too_big.status_code == 403 and b"SignatureDoesNotMatch" in too_big.content
+    part = generate(stack.gallery, stack, "uma", 7 * MIB).json()["upload"]["parts"][1]  # 2 MiB
+    too_big = httpx.put(part["url"], content=b"x" * (2 * MIB + 1), timeout=60)
+    assert too_big.status_code == 403 and b"SignatureDoesNotMatch" in too_big.content
+    assert httpx.put(part["url"], content=b"x" * (2 * MIB), timeout=60).status_code == 200
 
 
 def test_a_single_put_creates_the_source_once_and_confirm_records_that_version(stack):
