@@ -56,6 +56,7 @@ def ensure(path: str, prefix: str, bucket: str, user_pool_name: str) -> dict[str
             "QueueArn"
         ]
     out["queue-name"] = f"{prefix}-video-processing-queue"
+    out.update({"db-host": "db.internal", "db-port": "5432"})  # what the database role publishes
     s3 = boto3.client("s3")
     if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})
