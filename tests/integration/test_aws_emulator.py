@@ -107,3 +107,39 @@ def test_replayed_resources_keep_their_ids_so_references_still_resolve(tmp_path)
         after = ids(aws.url)
     assert before[0] == before[1] == template
     assert after == before
+
+
+def test_presigned_part_uploads_answer_whatever_the_content_type_and_unknown_uploads_are_404(tmp_path):
+    """moto read a form-typed part PUT's body as a form: it hung, or answered 500 (partNumber None)."""
+    import requests
+    from botocore.config import Config
+
+    with services.aws_emulator(tmp_path, tmp_path / "aws") as aws:
+        kw = {
+            "region_name": "ap-southeast-2",
+            "aws_access_key_id": "testing",
+            "aws_secret_access_key": "testing",
+        }
+        config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
+        s3 = boto3.client("s3", endpoint_url=aws.url, config=config, **kw)
+        s3.create_bucket(Bucket="media", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"})
+        upload = s3.create_multipart_upload(Bucket="media", Key="big")["UploadId"]
+        etags = []
+        for number, content_type in ((1, "application/x-www-form-urlencoded"), (2, None)):
+            body = bytes([number]) * (5 * 1024 * 1024 if number == 1 else 1000)
+            params = {"Bucket": "media", "Key": "big", "UploadId": upload, "PartNumber": number}
+            url = s3.generate_presigned_url("upload_part", Params=params)
+            headers = {"Content-Type": content_type} if content_type else {}
+            answer = requests.put(url, data=body, headers=headers, timeout=20)
+            assert answer.status_code == 200, answer.text[:300]
+            etags.append({"PartNumber": number, "ETag": answer.headers["ETag"]})
+        s3.complete_multipart_upload(
+            Bucket="media", Key="big", UploadId=upload, MultipartUpload={"Parts": etags}
+        )
+        assert s3.head_object(Bucket="media", Key="big")["ContentLength"] == 5 * 1024 * 1024 + 1000
+        # The upload is gone now: a part for it is NoSuchUpload (404), as on S3, not a 500.
+        url = s3.generate_presigned_url(
+            "upload_part", Params={"Bucket": "media", "Key": "big", "UploadId": upload, "PartNumber": 3}
+        )
+        answer = requests.put(url, data=b"late", timeout=20)
+        assert answer.status_code == 404 and b"NoSuchUpload" in answer.content

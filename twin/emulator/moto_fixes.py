@@ -11,6 +11,8 @@
   at peak): the new object's file is written from the part files instead.
 - **GetObject** read the whole object into memory to answer: an object kept as a file
   (``blobs``) is streamed from it instead, Range requests included.
+- **An upload id that does not exist** (aborted, completed) made a part PUT or a complete
+  fail with a KeyError (HTTP 500); S3 answers 404 NoSuchUpload.
 """
 
 from __future__ import annotations
@@ -122,11 +124,17 @@ def _value(original: property) -> property:
     return property(value, original.fset)
 
 
+def _no_such_upload(self: Any, upload_id: str) -> Any:
+    from moto.s3.exceptions import NoSuchUpload
+
+    raise NoSuchUpload(upload_id=upload_id)
+
+
 def install() -> None:
     """Apply the fixes (idempotent)."""
     from moto.core.request import Request
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-    from moto.s3.models import FakeKey, FakeMultipart
+    from moto.s3.models import FakeKey, FakeMultipart, MultipartDict
     from moto.s3.responses import S3Response
 
     if getattr(FakeMultipart.complete, "__videoforge__", False):
@@ -136,5 +144,6 @@ def install() -> None:
     complete = _complete(FakeMultipart.complete)
     complete.__videoforge__ = True  # type: ignore[attr-defined]
     FakeMultipart.complete = complete  # type: ignore[method-assign]
+    MultipartDict.__missing__ = _no_such_upload  # type: ignore[attr-defined]
     S3Response.get_object = _streaming_get(S3Response.get_object)  # type: ignore[method-assign]
     FakeKey.value = _value(FakeKey.value)  # type: ignore[assignment,method-assign]
