@@ -13,7 +13,7 @@ from pathlib import Path
 
 from boto3.s3.transfer import TransferConfig
 
-from processor import media, store
+from processor import media, playlists, store
 from videoforge import jobs
 
 log = logging.getLogger("processor.output")
@@ -67,7 +67,7 @@ class HlsOutput:
             self.write_master(final=False)
 
     def _sync_rendition(self, up: RenditionUpload, text: str, final: bool) -> None:
-        playlist = media.parse_media_playlist(text)
+        playlist = playlists.parse_media_playlist(text)
         if final and not playlist.ended:
             raise RuntimeError(f"{up.rendition.name}: FFmpeg ended without finishing its playlist")
         new = [(uri, d) for uri, d in playlist.segments if uri not in up.uploaded]
@@ -77,7 +77,7 @@ class HlsOutput:
         self.s3.put_object(
             Bucket=self.bucket,
             Key=self.key(up.rendition.name, "index.m3u8"),
-            Body=(media.finalize_playlist(text) if final else text).encode(),
+            Body=(playlists.finalize_playlist(text) if final else text).encode(),
             ContentType=PLAYLIST_TYPE,
             CacheControl="max-age=31536000" if final else "no-cache",
         )
@@ -97,7 +97,7 @@ class HlsOutput:
         return size
 
     def bandwidth(self, up: RenditionUpload) -> tuple[int, int | None]:
-        peak, average = media.measured_bandwidth(list(up.uploaded.values()))
+        peak, average = playlists.measured_bandwidth(list(up.uploaded.values()))
         if not up.ended or not peak:
             return up.rendition.estimated_bandwidth(), None
         return peak, average
@@ -115,10 +115,10 @@ class HlsOutput:
         for up in self.uploads.values():
             peak, average = self.bandwidth(up)
             r = up.rendition
-            variants.append(media.Variant(r.name, r.width, r.height, peak, average, r.codecs, None))
+            variants.append(playlists.Variant(r.name, r.width, r.height, peak, average, r.codecs, None))
         key = jobs.master_playlist_key(self.video_id)
         self.s3.put_object(
-            Bucket=self.bucket, Key=key, Body=media.master_playlist(variants).encode(),
+            Bucket=self.bucket, Key=key, Body=playlists.master_playlist(variants).encode(),
             ContentType=PLAYLIST_TYPE, CacheControl="no-cache",
         )  # fmt: skip
         asset = store.Asset("master", "master", key, complete=final)

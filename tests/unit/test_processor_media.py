@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from processor import media
+from processor import media, playlists
 from processor.config import Rung, parse_ladder
 from tests.support import model
 
@@ -287,31 +287,32 @@ seg_00001.ts
 
 
 def test_media_playlist_parsing():
-    playlist = media.parse_media_playlist(EVENT_PLAYLIST)
+    playlist = playlists.parse_media_playlist(EVENT_PLAYLIST)
     assert playlist.segments == (("seg_00000.ts", 4.0), ("seg_00001.ts", 3.5))
     assert not playlist.ended and playlist.peak_duration == 4.0
-    assert media.parse_media_playlist(EVENT_PLAYLIST + "#EXT-X-ENDLIST\n").ended
+    assert playlists.parse_media_playlist(EVENT_PLAYLIST + "#EXT-X-ENDLIST\n").ended
 
 
 def test_finished_event_playlist_becomes_vod():
-    final = media.finalize_playlist(EVENT_PLAYLIST + "#EXT-X-ENDLIST\n")
+    final = playlists.finalize_playlist(EVENT_PLAYLIST + "#EXT-X-ENDLIST\n")
     assert "#EXT-X-PLAYLIST-TYPE:VOD" in final and "EVENT" not in final
     assert final.count("#EXT-X-ENDLIST") == 1 and final.endswith("#EXT-X-ENDLIST\n")
-    assert media.parse_media_playlist(final).segments == media.parse_media_playlist(EVENT_PLAYLIST).segments
-    assert media.finalize_playlist(EVENT_PLAYLIST).endswith("seg_00001.ts\n#EXT-X-ENDLIST\n")
+    parse = playlists.parse_media_playlist
+    assert parse(final).segments == parse(EVENT_PLAYLIST).segments
+    assert playlists.finalize_playlist(EVENT_PLAYLIST).endswith("seg_00001.ts\n#EXT-X-ENDLIST\n")
 
 
 def test_measured_bandwidth_is_the_peak_segment_rate():
-    peak, average = media.measured_bandwidth([(4.0, 1_000_000), (2.0, 1_000_000)])
+    peak, average = playlists.measured_bandwidth([(4.0, 1_000_000), (2.0, 1_000_000)])
     assert peak == 4_000_000 and average == pytest.approx(2_666_667, abs=1)
-    assert media.measured_bandwidth([]) == (0, 0)
+    assert playlists.measured_bandwidth([]) == (0, 0)
 
 
 def test_master_playlist_lists_every_variant_with_bandwidth_resolution_codecs():
-    text = media.master_playlist(
+    text = playlists.master_playlist(
         [
-            media.Variant("360p", 640, 360, 900_000, 700_000, "avc1.64001e,mp4a.40.2"),
-            media.Variant("1080p", 1920, 1080, 5_900_000, None, "avc1.640028,mp4a.40.2"),
+            playlists.Variant("360p", 640, 360, 900_000, 700_000, "avc1.64001e,mp4a.40.2"),
+            playlists.Variant("1080p", 1920, 1080, 5_900_000, None, "avc1.640028,mp4a.40.2"),
         ]
     )
     lines = text.splitlines()
