@@ -16,12 +16,15 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 try:
     import boto3
     import botocore.config
     import botocore.exceptions
+    import botocore.parsers
+    import jmespath
 
     HAS_BOTO3 = True
 except ImportError:  # pragma: no cover - reported by require_boto3
@@ -71,8 +74,51 @@ def require_boto3(fail: Callable[..., Any]) -> None:
         fail(msg="boto3 and botocore are required: pip install -r requirements.txt")
 
 
+# Arguments that make a create idempotent: a retried request returns what the first one made.
+IDEMPOTENCY_PARAMS = frozenset(
+    {"ClientToken", "clientToken", "IdempotencyToken", "CreatorRequestId", "CallerReference"}
+)
+READ_PREFIXES = ("describe_", "list_", "get_", "head_", "lookup_", "discover_")
+# Writes that set a value: sending the same one twice leaves what one send leaves.
+SETTING_PREFIXES = ("put_", "set_", "modify_", "update_", "tag_", "untag_", "add_tags", "remove_tags")
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """Answers that mean "what this request names is not usable yet" (AWS's eventual
+    consistency right after a create), and for how long to keep asking: (code, a fragment of
+    the message) pairs; an empty fragment matches any message with that code."""
+
+    answers: tuple[tuple[str, str], ...]
+    seconds: float = 120.0
+
+    def matches(self, code: str, message: str) -> bool:
+        return any(code == c and fragment in message for c, fragment in self.answers)
+
+
+# A role or instance profile made a moment ago (IAM is eventually consistent, seconds to a minute).
+ROLE_NOT_YET = NotYet(
+    (
+        ("ClientException", "Role is not valid"),
+        ("InvalidParameterException", "Unable to assume role"),
+        ("ValidationError", "Invalid IAM Instance Profile"),
+        ("InvalidParameterValue", "Invalid IAM Instance Profile"),
+    )
+)
+# A certificate issued or imported a moment ago, not yet known to the load balancers.
+CERTIFICATE_NOT_YET = NotYet((("CertificateNotFound", ""), ("UnsupportedCertificate", "")), seconds=300.0)
+
+
 class AwsClient:
-    """A boto3 client whose every call is retried with backoff and raises ``AwsError``."""
+    """A boto3 client whose every call is retried with backoff and raises ``AwsError``.
+
+    What is retried: throttling and server errors (the request was refused, so asking again is
+    safe), a connection that could not be made (nothing was sent), and the caller's
+    ``retry_codes`` (eventual consistency: a role or certificate not usable yet). A read timeout
+    or a connection dropped mid-request may come after AWS carried the request out: only reads,
+    calls carrying an idempotency token and calls the caller marks ``idempotent`` are retried
+    then; anything else fails, and the next run reads back what exists and reconciles it.
+    """
 
     def __init__(self, client: Any, retries: int = 6, base_delay: float = 0.5, max_delay: float = 20.0):
         self.client = client
@@ -80,29 +126,64 @@ class AwsClient:
         self.base_delay = base_delay
         self.max_delay = max_delay
 
-    def call(self, operation: str, *, retry_codes: frozenset[str] = frozenset(), **params: Any) -> Any:
-        """Call ``operation`` (snake_case boto3 name); retry what is transient."""
+    def call(
+        self,
+        operation: str,
+        *,
+        retry_codes: frozenset[str] = frozenset(),
+        idempotent: bool = False,
+        not_yet: NotYet | None = None,
+        **params: Any,
+    ) -> Any:
+        """Call ``operation`` (snake_case boto3 name); retry what is transient and safe to repeat.
+
+        ``not_yet`` names the answers AWS gives while something the request uses was created a
+        moment ago and has not reached every part of AWS (a role, a certificate): those are
+        retried for ``not_yet.seconds``, however many retries that takes."""
         method = getattr(self.client, operation)
-        attempt = 0
+        repeatable = (
+            idempotent
+            or operation.startswith(READ_PREFIXES + SETTING_PREFIXES)
+            or bool(IDEMPOTENCY_PARAMS & set(params))
+        )
+        attempt, refused_since = 0, None
         while True:
             try:
                 return method(**params)
             except botocore.exceptions.ClientError as exc:
                 err = exc.response.get("Error", {})
-                code = str(err.get("Code", "Unknown"))
+                code, message = str(err.get("Code", "Unknown")), str(err.get("Message", exc))
                 status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                if not_yet and not_yet.matches(code, message):
+                    refused_since = time.monotonic() if refused_since is None else refused_since
+                    if time.monotonic() - refused_since >= not_yet.seconds:
+                        raise AwsError(operation, code, message, status) from exc
+                    time.sleep(min(backoff_delay(attempt, self.base_delay, self.max_delay) + 1.0, 10.0))
+                    attempt += 1
+                    continue
                 retryable = code in RETRYABLE_CODES or code in retry_codes or (status or 0) >= 500
                 if not retryable or attempt >= self.retries:
-                    raise AwsError(operation, code, str(err.get("Message", exc)), status) from exc
+                    raise AwsError(operation, code, message, status) from exc
             except (
                 botocore.exceptions.EndpointConnectionError,
-                botocore.exceptions.ConnectionClosedError,
-                botocore.exceptions.ReadTimeoutError,
+                botocore.exceptions.ConnectTimeoutError,
             ) as exc:
+                if attempt >= self.retries:  # never sent: always safe to send again
+                    raise AwsError(operation, "ConnectionError", str(exc)) from exc
+            except (botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectionClosedError) as exc:
+                if not repeatable:
+                    raise AwsError(
+                        operation,
+                        "ReadTimeout",
+                        f"{exc}; AWS may have carried it out: run again to reconcile",
+                    ) from exc
                 if attempt >= self.retries:
                     raise AwsError(operation, "ConnectionError", str(exc)) from exc
             except botocore.exceptions.ParamValidationError as exc:
                 raise AwsError(operation, "ParamValidation", str(exc)) from exc
+            except botocore.parsers.ResponseParserError as exc:
+                # Not an AWS answer (an HTML error page of a proxy, or an endpoint without this API).
+                raise AwsError(operation, "ResponseParserError", str(exc)[:300]) from exc
             except botocore.exceptions.BotoCoreError as exc:
                 raise AwsError(operation, type(exc).__name__, str(exc)) from exc
             time.sleep(backoff_delay(attempt, self.base_delay, self.max_delay))
@@ -112,29 +193,32 @@ class AwsClient:
         """All items of a paginated ``operation`` under ``result_key``."""
         items: list[Any] = []
         for page in self.pages(operation, **params):
-            items.extend(page.get(result_key, []))
+            items.extend(page.get(result_key) or [])
         return items
 
     def pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
-        paginator = self.client.get_paginator(operation)
-        iterator = iter(paginator.paginate(**params))
-        attempt = 0
+        """Every page of ``operation``, each yielded once. Each page is one ``call`` (retried in
+        place, with the same token), so a throttle or a dropped connection mid-listing resumes
+        from the page that failed. A page may be empty and still carry a token: only the absence
+        of a token (or ``more_results`` false) ends the listing."""
+        config = pagination_config(self.client, operation)
+        inputs, outputs = _as_list(config["input_token"]), _as_list(config["output_token"])
+        request, previous = dict(params), None
         while True:
-            try:
-                page = next(iterator)
-            except StopIteration:
-                return
-            except botocore.exceptions.ClientError as exc:
-                err = exc.response.get("Error", {})
-                code = str(err.get("Code", "Unknown"))
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                if (code in RETRYABLE_CODES or (status or 0) >= 500) and attempt < self.retries:
-                    time.sleep(backoff_delay(attempt, self.base_delay, self.max_delay))
-                    attempt += 1
-                    iterator = iter(paginator.paginate(**params))
-                    continue
-                raise AwsError(operation, code, str(err.get("Message", exc)), status) from exc
+            page = self.call(operation, idempotent=True, **request)
             yield page
+            tokens = [jmespath.search(expression, page) for expression in outputs]
+            more = config.get("more_results")
+            if all(t is None or t == "" for t in tokens) or (more and not jmespath.search(more, page)):
+                return
+            if tokens == previous:
+                raise AwsError(operation, "PaginationError", f"the same next token came back twice: {tokens}")
+            previous = tokens
+            for name, token in zip(inputs, tokens, strict=True):
+                if token is None:
+                    request.pop(name, None)
+                else:
+                    request[name] = token
 
     def wait_until(
         self,
@@ -155,6 +239,19 @@ class AwsClient:
             time.sleep(interval)
 
 
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def pagination_config(client: Any, operation: str) -> dict[str, Any]:
+    """The service's pagination rule for ``operation`` (input_token, output_token as JMESPath,
+    more_results): the very one botocore's own paginator follows. It is read from the client's
+    paginator, which loads it through the client's model cache."""
+    if not client.can_paginate(operation):
+        raise AwsError(operation, "NotPageable", f"{operation} does not paginate")
+    return client.get_paginator(operation)._pagination_cfg
+
+
 def backoff_delay(attempt: int, base: float = 0.5, cap: float = 20.0) -> float:
     """Full-jitter exponential backoff (the AWS architecture blog's recommendation)."""
     return random.uniform(0, min(cap, base * (2**attempt)))  # noqa: S311 - jitter, not crypto
@@ -165,8 +262,9 @@ def connect(
 ) -> AwsClient:
     """An ``AwsClient`` for ``service``; region and endpoint fall back to the environment."""
     region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    # botocore's own retries are off: AwsClient retries, so attempts are counted once.
-    config = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=10)
+    # AwsClient makes the retries (it knows which calls are safe to repeat), so botocore makes one
+    # attempt; its adaptive mode still slows the sending rate after throttling responses.
+    config = botocore.config.Config(retries={"max_attempts": 1, "mode": "adaptive"}, connect_timeout=10)
     kwargs: dict[str, Any] = {"region_name": region, "config": config}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url

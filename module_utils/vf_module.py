@@ -67,12 +67,23 @@ class Plan:
         return report
 
 
-def deletion(result: dict[str, Any], before: Any | None, **steps: Any) -> Plan:
+@dataclass(frozen=True)
+class Call:
+    """One AWS call a plan can name, for ``reconcile`` to make (a deletion that is one call)."""
+
+    service: str
+    operation: str
+    params: dict[str, Any] = field(default_factory=dict)
+    retry_codes: frozenset[str] = frozenset()
+
+
+def deletion(result: dict[str, Any], before: Any | None, call: Call | None = None, **steps: Any) -> Plan:
     """The plan of ``state: absent``: delete what exists (``before`` is its diff view; None
-    when there is nothing to delete). ``steps`` tell ``apply`` what to delete."""
+    when there is nothing to delete). A deletion that is one ``call`` is made by ``reconcile``;
+    otherwise ``steps`` tell ``apply`` what to delete."""
     if before is None:
         return Plan(result=result)
-    return Plan(["delete"], before, {}, result, {"delete": True, **steps})
+    return Plan(["delete"], before, {}, result, {"delete": True, "call": call, **steps})
 
 
 def module_args(options: Mapping[str, Any], *, state: bool = True, tags: bool = True, **kwargs: Any) -> dict:
@@ -87,11 +98,20 @@ def module_args(options: Mapping[str, Any], *, state: bool = True, tags: bool = 
 
 
 class Aws:
-    """The AWS clients of one module run, each made on first use (a client costs about 0.1 s)."""
+    """The AWS clients of one module run, each made on first use (a client costs about 0.1 s).
 
-    def __init__(self, params: Mapping[str, Any]):
+    ``check_mode`` is there for a read that waits on AWS (a certificate being issued): waiting
+    is pointless when nothing was asked of AWS. ``hide`` keeps a secret out of every output."""
+
+    def __init__(self, params: Mapping[str, Any], check_mode: bool = False, hidden: set | None = None):
         self.params = params
+        self.check_mode = check_mode
+        self._hidden = hidden if hidden is not None else set()
         self._clients: dict[str, AwsClient] = {}
+
+    def hide(self, secret: str) -> None:
+        """Mask ``secret`` wherever it would appear in the module's output."""
+        self._hidden.add(secret)
 
     def __call__(self, service: str) -> AwsClient:
         if service not in self._clients:
@@ -116,7 +136,7 @@ class Failed(Exception):
 
 
 def run_once(
-    aws: Aws, params: Mapping[str, Any], check_mode: bool, read: Read, plan: PlanFn, apply: Apply
+    aws: Aws, params: Mapping[str, Any], check_mode: bool, read: Read, plan: PlanFn, apply: Apply | None
 ) -> tuple[dict[str, Any], Plan]:
     """Read, plan and (unless in check mode or nothing differs) apply: (result, plan).
 
@@ -125,7 +145,10 @@ def run_once(
     try:
         todo = plan(read(aws, params), params, check_mode)
         report = {**report, **todo.report()}
-        if todo.changes and not check_mode:
+        call = todo.steps.get("call")
+        if todo.changes and not check_mode and call:
+            aws(call.service).call(call.operation, retry_codes=call.retry_codes, **call.params)
+        elif todo.changes and not check_mode:
             report.update(apply(aws, todo, params) or {})
     except ReconcileError as err:
         raise Failed(str(err), {**report, **err.result}) from err
@@ -135,11 +158,14 @@ def run_once(
     return report, todo
 
 
-def reconcile(module: Any, read: Read, plan: PlanFn, apply: Apply) -> None:
-    """Run a module's three steps and exit with its result (or fail with the reason)."""
+def reconcile(module: Any, read: Read, plan: PlanFn, apply: Apply | None = None) -> None:
+    """Run a module's three steps and exit with its result (or fail with the reason). A module
+    that only reads (its plan never changes anything) has no ``apply``."""
     require_boto3(module.fail_json)
     try:
-        report, todo = run_once(Aws(module.params), module.params, module.check_mode, read, plan, apply)
+        report, todo = run_once(
+            Aws(module.params, module.check_mode), module.params, module.check_mode, read, plan, apply
+        )
     except Failed as failed:
         module.fail_json(msg=str(failed), **failed.result)
     for warning in todo.warnings:
@@ -157,7 +183,7 @@ def reconcile_family(
     ``diff`` and its own results), ``<key>`` (label -> that item's result) and a diff per item.
     """
     require_boto3(module.fail_json)
-    aws = Aws(module.params)
+    aws = Aws(module.params, module.check_mode, module.no_log_values)
     results: list[dict[str, Any]] = []
     for label, item in module.params[key].items():
         params = {**{k: module.params[k] for k in shared}, **item}
@@ -200,6 +226,7 @@ class TagApi:
     tags_key: str = "Tags"
     keys_key: str = "TagKeys"
     resource_list: bool = False  # the resource goes in a list (elbv2, ec2)
+    keys_as_tags: bool = False  # removal names keys as [{Key}] (ec2)
     extra: tuple = ()  # fixed arguments, as (name, value) pairs
 
     def args(self, resource: str) -> dict[str, Any]:
@@ -224,6 +251,15 @@ TAG_APIS = {
         "Key",
         extra=(("ResourceType", "Parameter"),),
     ),
+    "ec2": TagApi(
+        "create_tags",
+        "delete_tags",
+        "Resources",
+        "Key",
+        keys_key="Tags",
+        resource_list=True,
+        keys_as_tags=True,
+    ),
     "iam": TagApi("tag_role", "untag_role", "RoleName", "Key"),
     "cognito-idp": TagApi("tag_resource", "untag_resource", "ResourceArn", "dict"),
 }
@@ -235,7 +271,8 @@ def apply_tags(
     """Remove, then set, tags on ``resource`` (an ARN, or what the service names it by)."""
     api = TAG_APIS[service]
     if to_remove:
-        client.call(api.remove_call, **api.args(resource), **{api.keys_key: list(to_remove)})
+        keys = [{"Key": k} for k in to_remove] if api.keys_as_tags else list(to_remove)
+        client.call(api.remove_call, **api.args(resource), **{api.keys_key: keys})
     if to_set:
         client.call(api.set_call, **api.args(resource), **{api.tags_key: api.tags(to_set)})
 

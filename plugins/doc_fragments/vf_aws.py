@@ -28,6 +28,9 @@ options:
 notes:
   - Supports check mode and diff mode. In check mode no call changes anything, and the result
     says what would change.
+  - Every result has C(changes), a list of what differs from the declared state, one entry each
+    (what changed, or what would in check mode; empty when nothing differs), and with C(--diff) a
+    before/after view of the resource.
 """
 
     STATE = r"""
