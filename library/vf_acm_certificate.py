@@ -59,8 +59,6 @@ options:
     type: dict
     default: {}
 extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
 author: VideoForge
 """
 
@@ -91,65 +89,148 @@ source:
   description: C(given), C(requested) or C(imported).
   returned: always
   type: str
-changes:
-  description: What differs (request, import, reimport, validation records).
-  returned: always
-  type: list
-  elements: str
 """
 
 import datetime
 import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect,
-    connect_from_params,
-    dict_to_tags,
-    fail_with,
-    require_boto3,
-    tags_to_dict,
+from ansible.module_utils.vf_acm import (
+    NAME_TAG,
+    certificate_plan,
+    newest_certificate,
+    validation_records,
+    validation_upserts,
 )
+from ansible.module_utils.vf_aws import AwsError, tags_to_dict
+from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
 
-NAME_TAG = "videoforge:certificate"
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "domain_name": {"type": "str"},
+    "subject_alternative_names": {"type": "list", "elements": "str", "default": []},
+    "certificate_arn": {"type": "str", "default": ""},
+    "hosted_zone_id": {"type": "str", "default": ""},
+    "validity_days": {"type": "int", "default": 365},
+    "renew_before_days": {"type": "int", "default": 30},
+    "wait_timeout": {"type": "int", "default": 900},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "tags": {"type": "dict", "default": {}},
+}
+ISSUED_OR_NOT = ("ISSUED", "FAILED", "VALIDATION_TIMED_OUT")
 
 
-def find_certificate(acm, name: str, kind: str) -> dict | None:
-    """The newest certificate of ``kind`` (IMPORTED / AMAZON_ISSUED) tagged with ``name``."""
+def read(aws, p: dict) -> dict:
+    """The given certificate, or ours (found by name tag) and the validation records it lacks."""
+    acm = aws("acm")
+    if p["certificate_arn"]:
+        try:
+            return {
+                "given": acm.call("describe_certificate", CertificateArn=p["certificate_arn"])["Certificate"]
+            }
+        except AwsError as err:
+            if err.code == "ResourceNotFoundException":
+                raise ReconcileError(f"certificate {p['certificate_arn']} does not exist in ACM") from err
+            raise
+    kind = "AMAZON_ISSUED" if p["hosted_zone_id"] else "IMPORTED"
+    cert = newest_certificate(find_certificates(acm, p["name"]), kind)
+    found = {"certificate": cert, "upserts": [], "now": datetime.datetime.now(datetime.UTC)}
+    if cert and kind == "AMAZON_ISSUED" and p["state"] == "present" and cert.get("Status") != "ISSUED":
+        found["upserts"] = missing_records(aws, p, wait_for_records(acm, cert["CertificateArn"]))
+        if not found["upserts"] and p["wait_timeout"] and not aws.check_mode:
+            found["certificate"] = wait_issued(acm, p, cert["CertificateArn"])
+    return found
+
+
+def find_certificates(acm, name: str) -> list[dict]:
+    """describe_certificate of every certificate carrying our name tag."""
     summaries = acm.paginate(
         "list_certificates",
         "CertificateSummaryList",
         Includes={"keyTypes": ["RSA_2048", "EC_prime256v1", "RSA_4096"]},
     )
-    found = []
+    ours = []
     for summary in summaries:
         arn = summary["CertificateArn"]
         tags = tags_to_dict(acm.call("list_tags_for_certificate", CertificateArn=arn).get("Tags"))
-        if tags.get(NAME_TAG) != name:
-            continue
+        if tags.get(NAME_TAG) == name:
+            ours.append(acm.call("describe_certificate", CertificateArn=arn)["Certificate"])
+    return ours
+
+
+def wait_for_records(acm, arn: str) -> dict:
+    """ACM publishes the validation records a little after the request."""
+    return acm.wait_until(
+        lambda: acm.call("describe_certificate", CertificateArn=arn)["Certificate"],
+        lambda c: bool(validation_records(c)) or c.get("Status") == "ISSUED",
+        120,
+        f"ACM to publish the validation records of {arn}",
+    )
+
+
+def wait_issued(acm, p: dict, arn: str) -> dict:
+    """Wait until ACM issues the certificate (or gives up on it)."""
+    return acm.wait_until(
+        lambda: acm.call("describe_certificate", CertificateArn=arn)["Certificate"],
+        lambda c: c.get("Status") in ISSUED_OR_NOT,
+        p["wait_timeout"],
+        f"ACM to issue {arn} (is zone {p['hosted_zone_id']} authoritative for {p['domain_name']}?)",
+        interval=10,
+    )
+
+
+def missing_records(aws, p: dict, cert: dict) -> list[dict]:
+    """The UPSERTs the hosted zone needs for the certificate's validation records."""
+    route53, existing = aws("route53"), {}
+    for record in validation_records(cert):
+        found = route53.call(
+            "list_resource_record_sets",
+            HostedZoneId=p["hosted_zone_id"],
+            StartRecordName=record["Name"],
+            StartRecordType="CNAME",
+            MaxItems="1",
+        )["ResourceRecordSets"]
+        for rrset in found:
+            if rrset["Type"] == "CNAME":
+                existing[rrset["Name"].rstrip(".")] = [r["Value"] for r in rrset.get("ResourceRecords", [])]
+    return validation_upserts(validation_records(cert), existing)
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Import, or request the certificate and write its validation records (deleting is one call)."""
+    acm, steps = aws("acm"), plan.steps
+    if "import" in steps:
+        body, key = self_signed(p["domain_name"], p["subject_alternative_names"], p["validity_days"])
+        arn = acm.call("import_certificate", Certificate=body, PrivateKey=key, **steps["import"])[
+            "CertificateArn"
+        ]
         cert = acm.call("describe_certificate", CertificateArn=arn)["Certificate"]
-        if cert.get("Type") == kind and cert.get("Status") not in (
-            "FAILED",
-            "REVOKED",
-            "VALIDATION_TIMED_OUT",
-        ):
-            found.append(cert)
-    found.sort(key=lambda c: str(c.get("CreatedAt") or c.get("ImportedAt") or ""))
-    return found[-1] if found else None
-
-
-def needs_reimport(cert: dict, renew_before_days: int, now: datetime.datetime) -> bool:
-    not_after = cert.get("NotAfter")
-    if not isinstance(not_after, datetime.datetime):
-        return True
-    if not_after.tzinfo is None:
-        not_after = not_after.replace(tzinfo=datetime.UTC)
-    return not_after - now < datetime.timedelta(days=renew_before_days)
+        return {"certificate_arn": arn, "status": cert.get("Status", "ISSUED")}
+    out = {"changes": list(plan.changes)}
+    if "request" in steps:
+        arn = acm.call("request_certificate", **steps["request"])["CertificateArn"]
+        steps["upserts"] = missing_records(aws, p, wait_for_records(acm, arn))
+        out["changes"] += ["write validation records"] if steps["upserts"] else []
+    else:
+        arn = plan.result["certificate_arn"]
+    if steps["upserts"]:
+        batch = {"Changes": steps["upserts"], "Comment": f"ACM validation of {p['domain_name']}"}
+        aws("route53").call(
+            "change_resource_record_sets", HostedZoneId=p["hosted_zone_id"], ChangeBatch=batch
+        )
+    out.update(
+        certificate_arn=arn,
+        status=acm.call("describe_certificate", CertificateArn=arn)["Certificate"]["Status"],
+    )
+    if p["wait_timeout"] and out["status"] != "ISSUED":
+        out["status"] = wait_issued(acm, p, arn)["Status"]
+        if out["status"] != "ISSUED":
+            raise ReconcileError(f"certificate {arn} was not issued: {out['status']}", **out)
+    return out
 
 
 def self_signed(domain: str, alternatives: list[str], days: int) -> tuple[bytes, bytes]:
+    """A self-signed certificate and its key (PEM) for ``domain`` (a name or an IP address)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -184,199 +265,10 @@ def self_signed(domain: str, alternatives: list[str], days: int) -> tuple[bytes,
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-def validation_records(cert: dict) -> list[dict]:
-    records = {}
-    for option in cert.get("DomainValidationOptions") or []:
-        record = option.get("ResourceRecord")
-        if record:
-            records[record["Name"]] = record
-    return [records[k] for k in sorted(records)]
-
-
-def record_changes(route53, zone_id: str, records: list[dict]) -> list[dict]:
-    """The UPSERTs needed so every validation CNAME exists with its value."""
-    upserts = []
-    for record in records:
-        name = record["Name"]
-        existing = route53.call(
-            "list_resource_record_sets",
-            HostedZoneId=zone_id,
-            StartRecordName=name,
-            StartRecordType="CNAME",
-            MaxItems="1",
-        )["ResourceRecordSets"]
-        have = [
-            r["Value"]
-            for e in existing
-            if e["Name"].rstrip(".") == name.rstrip(".") and e["Type"] == "CNAME"
-            for r in e.get("ResourceRecords", [])
-        ]
-        if have != [record["Value"]]:
-            upserts.append(
-                {
-                    "Action": "UPSERT",
-                    "ResourceRecordSet": {
-                        "Name": name,
-                        "Type": "CNAME",
-                        "TTL": 300,
-                        "ResourceRecords": [{"Value": record["Value"]}],
-                    },
-                }
-            )
-    return upserts
-
-
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        domain_name={"type": "str"},
-        subject_alternative_names={"type": "list", "elements": "str", "default": []},
-        certificate_arn={"type": "str", "default": ""},
-        hosted_zone_id={"type": "str", "default": ""},
-        validity_days={"type": "int", "default": 365},
-        renew_before_days={"type": "int", "default": 30},
-        wait_timeout={"type": "int", "default": 900},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    acm = connect_from_params("acm", p)
-    result: dict = {
-        "name": name,
-        "changed": False,
-        "changes": [],
-        "certificate_arn": "",
-        "status": "",
-        "source": "",
-    }
-    tags = dict_to_tags({**p["tags"], NAME_TAG: name})
-    try:
-        if p["certificate_arn"]:
-            try:
-                cert = acm.call("describe_certificate", CertificateArn=p["certificate_arn"])["Certificate"]
-            except AwsError as err:
-                if err.code == "ResourceNotFoundException":
-                    module.fail_json(msg=f"certificate {p['certificate_arn']} does not exist in ACM")
-                raise
-            module.exit_json(
-                **{
-                    **result,
-                    "certificate_arn": cert["CertificateArn"],
-                    "status": cert["Status"],
-                    "source": "given",
-                }
-            )
-
-        kind = "AMAZON_ISSUED" if p["hosted_zone_id"] else "IMPORTED"
-        current = find_certificate(acm, name, kind)
-        if current:
-            result.update(certificate_arn=current["CertificateArn"], status=current.get("Status", ""))
-
-        if p["state"] == "absent":
-            if current:
-                result.update(
-                    changed=True,
-                    changes=["delete"],
-                    diff={"before": {"arn": current["CertificateArn"]}, "after": {}},
-                )
-                if not module.check_mode:
-                    acm.call("delete_certificate", CertificateArn=current["CertificateArn"])
-            module.exit_json(**result)
-
-        if not p["domain_name"]:
-            module.fail_json(msg="domain_name is required unless certificate_arn is given")
-
-        if kind == "IMPORTED":
-            result["source"] = "imported"
-            now = datetime.datetime.now(datetime.UTC)
-            if current and not needs_reimport(current, p["renew_before_days"], now):
-                module.exit_json(**result)
-            result["changes"] = ["reimport (expires soon)"] if current else ["import self-signed certificate"]
-            result.update(
-                changed=True,
-                diff={
-                    "before": {"arn": current["CertificateArn"], "not_after": str(current.get("NotAfter"))}
-                    if current
-                    else {},
-                    "after": {"domain_name": p["domain_name"], "validity_days": p["validity_days"]},
-                },
-            )
-            if module.check_mode:
-                module.exit_json(**result)
-            body, key = self_signed(p["domain_name"], p["subject_alternative_names"], p["validity_days"])
-            params = {"Certificate": body, "PrivateKey": key}
-            if current:
-                params["CertificateArn"] = current["CertificateArn"]
-            else:
-                params["Tags"] = tags
-            arn = acm.call("import_certificate", **params)["CertificateArn"]
-            cert = acm.call("describe_certificate", CertificateArn=arn)["Certificate"]
-            module.exit_json(**{**result, "certificate_arn": arn, "status": cert.get("Status", "ISSUED")})
-
-        # Requested and validated by DNS in the given zone.
-        result["source"] = "requested"
-        route53 = connect("route53", p.get("region"), p.get("endpoint_url"), p["retries"])
-        changes: list[str] = []
-        if current is None:
-            changes.append("request certificate")
-            result.update(
-                changed=True,
-                changes=changes,
-                diff={"before": {}, "after": {"domain_name": p["domain_name"], "validation": "DNS"}},
-            )
-            if module.check_mode:
-                module.exit_json(**result)
-            request = {
-                "DomainName": p["domain_name"],
-                "ValidationMethod": "DNS",
-                "IdempotencyToken": name.replace("-", "")[:32] or "videoforge",
-                "Tags": tags,
-            }
-            if p["subject_alternative_names"]:
-                request["SubjectAlternativeNames"] = p["subject_alternative_names"]
-            arn = acm.call("request_certificate", **request)["CertificateArn"]
-        else:
-            arn = current["CertificateArn"]
-        result["certificate_arn"] = arn
-        if current is not None and current.get("Status") == "ISSUED":
-            module.exit_json(**result)
-        # ACM fills in the validation records a little after the request.
-        cert = acm.wait_until(
-            lambda: acm.call("describe_certificate", CertificateArn=arn)["Certificate"],
-            lambda c: bool(validation_records(c)) or c.get("Status") == "ISSUED",
-            120,
-            f"ACM to publish the validation records of {arn}",
-        )
-        upserts = record_changes(route53, p["hosted_zone_id"], validation_records(cert))
-        if upserts:
-            changes.append("write validation records")
-            result.update(changed=True, changes=changes)
-            if module.check_mode:
-                module.exit_json(**result)
-            route53.call(
-                "change_resource_record_sets",
-                HostedZoneId=p["hosted_zone_id"],
-                ChangeBatch={"Changes": upserts, "Comment": f"ACM validation of {p['domain_name']}"},
-            )
-        result["status"] = cert.get("Status", "")
-        if p["wait_timeout"] and not module.check_mode and result["status"] != "ISSUED":
-            cert = acm.wait_until(
-                lambda: acm.call("describe_certificate", CertificateArn=arn)["Certificate"],
-                lambda c: c.get("Status") in ("ISSUED", "FAILED", "VALIDATION_TIMED_OUT"),
-                p["wait_timeout"],
-                f"ACM to issue {arn} (is zone {p['hosted_zone_id']} authoritative for {p['domain_name']}?)",
-                interval=10,
-            )
-            result["status"] = cert["Status"]
-            if cert["Status"] != "ISSUED":
-                module.fail_json(msg=f"certificate {arn} was not issued: {cert['Status']}", **result)
-        module.exit_json(**result)
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Use, request or import the site's certificate."""
+    module = AnsibleModule(**module_args(OPTIONS, state=False, tags=False))
+    reconcile(module, read, certificate_plan, apply)
 
 
 if __name__ == "__main__":

@@ -103,15 +103,10 @@ listeners:
   description: Port (as a string) -> listener ARN.
   returned: always
   type: dict
-changes:
-  description: What differs from the declared state (what changed, or would in check mode).
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import dict_to_tags
+from ansible.module_utils.vf_aws import CERTIFICATE_NOT_YET, dict_to_tags
 from ansible.module_utils.vf_elbv2 import (
     forward_refs,
     listener_params,
@@ -162,9 +157,6 @@ def read(aws, p: dict) -> dict:
 def apply(aws, plan, p: dict) -> dict:
     """Create or update the ALB, then delete, create and modify its listeners as planned."""
     elb, steps = aws("elbv2"), plan.steps
-    if steps.get("delete"):
-        elb.call("delete_load_balancer", LoadBalancerArn=steps["arn"])
-        return {}
     if steps["load_balancer"].get("create"):
         out = load_balancer_result(p["name"], create(elb, p, steps), {})
     else:
@@ -181,10 +173,15 @@ def apply_listeners(elb, arn: str, listeners: dict, steps: dict) -> dict:
         listeners.pop(str(port), None)
     for port, (fields, want) in steps["listeners"].items():
         if fields == ["create"]:
-            made = elb.call("create_listener", LoadBalancerArn=arn, **listener_params(want))["Listeners"][0]
+            made = elb.call(
+                "create_listener", LoadBalancerArn=arn, not_yet=CERTIFICATE_NOT_YET, **listener_params(want)
+            )["Listeners"][0]
             listeners[str(port)] = made["ListenerArn"]
         else:
-            elb.call("modify_listener", ListenerArn=listeners[str(port)], **listener_params(want))
+            listener = listeners[str(port)]
+            elb.call(
+                "modify_listener", ListenerArn=listener, not_yet=CERTIFICATE_NOT_YET, **listener_params(want)
+            )
     return listeners
 
 

@@ -42,22 +42,11 @@ options:
     description: Revoke rules that I(ingress)/I(egress) do not declare.
     type: bool
     default: true
-  state:
-    description: C(present) or C(absent).
-    type: str
-    choices: [present, absent]
-    default: present
   tags:
     description: Tags of the group (C(Name) defaults to I(name)).
     type: dict
     default: {}
-  purge_tags:
-    description: Remove tags that I(tags) does not list.
-    type: bool
-    default: true
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state, vf_aws.tags]
 author: VideoForge
 """
 
@@ -87,33 +76,39 @@ name:
   description: The group name.
   returned: always
   type: str
-changes:
-  description: What differs from the declared state.
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    dict_to_tags,
-    fail_with,
-    require_boto3,
-    tag_changes,
-    tags_to_dict,
-)
+from ansible.module_utils.vf_aws import dict_to_tags
 from ansible.module_utils.vf_ec2 import (
     aws_permissions,
-    describe_permissions,
     desired_permissions,
-    permissions_of,
+    group_resolver,
+    rule_changes,
+    security_group_plan,
+    source_group_names,
 )
+from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "description": {"type": "str", "default": "Managed by VideoForge"},
+    "vpc_id": {"type": "str"},
+    "ingress": {"type": "list", "elements": "dict", "default": []},
+    "egress": {"type": "list", "elements": "dict", "default": [{"protocol": "all", "cidr": "0.0.0.0/0"}]},
+    "purge_rules": {"type": "bool", "default": True},
+}
+# The calls that authorise or revoke each kind of planned rule change.
+RULE_CALLS = {
+    "drop_in": "revoke_security_group_ingress",
+    "drop_out": "revoke_security_group_egress",
+    "add_in": "authorize_security_group_ingress",
+    "add_out": "authorize_security_group_egress",
+}
 
 
 def find_group(ec2, name: str, vpc_id: str | None) -> dict | None:
+    """The security group named ``name`` (in ``vpc_id`` when given), or None."""
     filters = [{"Name": "group-name", "Values": [name]}]
     if vpc_id:
         filters.append({"Name": "vpc-id", "Values": [vpc_id]})
@@ -121,140 +116,50 @@ def find_group(ec2, name: str, vpc_id: str | None) -> dict | None:
     return groups[0] if groups else None
 
 
+def read(aws, p: dict) -> dict:
+    """The group, and the ids of the other groups its rules name as sources."""
+    ec2 = aws("ec2")
+    names = source_group_names(p["name"], p["ingress"] + p["egress"]) if p["state"] == "present" else []
+    sources = {ref: (find_group(ec2, ref, p["vpc_id"]) or {}).get("GroupId") for ref in names}
+    return {"group": find_group(ec2, p["name"], p["vpc_id"]), "sources": sources}
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Create or tag the group, then revoke and authorise the planned rules."""
+    ec2, steps = aws("ec2"), plan.steps
+    group_id = plan.result["group_id"]
+    if not group_id:
+        group_id, steps = create(ec2, p, plan)
+    else:
+        apply_tags(ec2, "ec2", group_id, steps["tags"]["set"], steps["tags"]["remove"])
+    for key, call in RULE_CALLS.items():
+        if steps[key]:
+            ec2.call(call, GroupId=group_id, IpPermissions=aws_permissions(steps[key]))
+    return {"group_id": group_id}
+
+
+def create(ec2, p: dict, plan) -> tuple[str, dict]:
+    """Create the group; its rule changes are then taken against what AWS gave it (allow-all egress)."""
+    tags = dict_to_tags(plan.steps["tags"]["after"])
+    group_id = ec2.call(
+        "create_security_group",
+        GroupName=p["name"],
+        Description=p["description"],
+        VpcId=p["vpc_id"],
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
+    )["GroupId"]
+    fresh = ec2.wait_until(
+        lambda: find_group(ec2, p["name"], p["vpc_id"]), bool, 60, f"security group {p['name']} to exist", 1.0
+    )
+    resolve = group_resolver(p["name"], group_id, plan.steps["sources"])
+    want_in, want_out = desired_permissions(p["ingress"], resolve), desired_permissions(p["egress"], resolve)
+    return group_id, rule_changes(fresh, want_in, want_out, purge=True)
+
+
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        description={"type": "str", "default": "Managed by VideoForge"},
-        vpc_id={"type": "str"},
-        ingress={"type": "list", "elements": "dict", "default": []},
-        egress={"type": "list", "elements": "dict", "default": [{"protocol": "all", "cidr": "0.0.0.0/0"}]},
-        purge_rules={"type": "bool", "default": True},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-        purge_tags={"type": "bool", "default": True},
-    )
-    module = AnsibleModule(
-        argument_spec=spec, supports_check_mode=True, required_if=[("state", "present", ["vpc_id"])]
-    )
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    ec2 = connect_from_params("ec2", p)
-    result: dict = {"name": name, "changed": False, "changes": [], "group_id": ""}
-    try:
-        current = find_group(ec2, name, p["vpc_id"])
-        if current:
-            result["group_id"] = current["GroupId"]
-        if p["state"] == "absent":
-            if current:
-                result.update(changed=True, changes=["delete"], diff={"before": {"name": name}, "after": {}})
-                if not module.check_mode:
-                    ec2.call(
-                        "delete_security_group",
-                        GroupId=current["GroupId"],
-                        retry_codes=frozenset({"DependencyViolation"}),
-                    )
-            module.exit_json(**result)
-
-        missing: list[str] = []
-
-        def resolve(ref: str) -> str:
-            if ref.startswith("sg-"):
-                return ref
-            if ref == name:
-                return current["GroupId"] if current else "(this group)"
-            found = find_group(ec2, ref, p["vpc_id"])
-            if found:
-                return found["GroupId"]
-            missing.append(ref)
-            return f"(new group {ref})"
-
-        want_in = desired_permissions(p["ingress"], resolve)
-        want_out = desired_permissions(p["egress"], resolve)
-        if missing and not module.check_mode:
-            module.fail_json(
-                msg=f"security group {name}: source group(s) {', '.join(missing)} do not exist "
-                f"in VPC {p['vpc_id']}",
-                **result,
-            )
-        have_in = permissions_of(current.get("IpPermissions")) if current else set()
-        have_out = permissions_of(current.get("IpPermissionsEgress")) if current else set()
-        add_in, add_out = want_in - have_in, want_out - have_out
-        drop_in = (have_in - want_in) if p["purge_rules"] else set()
-        drop_out = (have_out - want_out) if p["purge_rules"] else set()
-        tags = tags_to_dict(current.get("Tags")) if current else {}
-        want_tags = {"Name": name, **p["tags"]}
-        to_set, to_remove = tag_changes(tags, want_tags, p["purge_tags"])
-
-        changes = [] if current else ["create"]
-        changes += [f"authorize ingress {r}" for r in describe_permissions(add_in)]
-        changes += [f"revoke ingress {r}" for r in describe_permissions(drop_in)]
-        changes += [f"authorize egress {r}" for r in describe_permissions(add_out)]
-        changes += [f"revoke egress {r}" for r in describe_permissions(drop_out)]
-        if current and (to_set or to_remove):
-            changes.append("tags")
-        result["changes"] = changes
-        if not changes:
-            module.exit_json(**result)
-        before = (
-            {"ingress": describe_permissions(have_in), "egress": describe_permissions(have_out), "tags": tags}
-            if current
-            else {}
-        )
-        after = {
-            "ingress": describe_permissions((have_in - drop_in) | add_in),
-            "egress": describe_permissions((have_out - drop_out) | add_out),
-            "tags": want_tags if p["purge_tags"] else {**tags, **want_tags},
-        }
-        result.update(changed=True, diff={"before": before, "after": after})
-        if module.check_mode:
-            module.exit_json(**result)
-
-        if current is None:
-            group_id = ec2.call(
-                "create_security_group",
-                GroupName=name,
-                Description=p["description"],
-                VpcId=p["vpc_id"],
-                TagSpecifications=[{"ResourceType": "security-group", "Tags": dict_to_tags(want_tags)}],
-            )["GroupId"]
-            ec2.wait_until(
-                lambda: find_group(ec2, name, p["vpc_id"]), bool, 60, f"security group {name} to exist", 1.0
-            )
-            result["group_id"] = group_id
-            # A new group comes with allow-all egress; reconcile against what it really has.
-            fresh = current = find_group(ec2, name, p["vpc_id"])
-            have_out = permissions_of(fresh.get("IpPermissionsEgress"))
-            want_in = desired_permissions(p["ingress"], resolve)
-            want_out = desired_permissions(p["egress"], resolve)
-            add_in, add_out = want_in, want_out - have_out
-            drop_in, drop_out = set(), have_out - want_out
-        else:
-            group_id = current["GroupId"]
-            if to_remove:
-                ec2.call("delete_tags", Resources=[group_id], Tags=[{"Key": k} for k in to_remove])
-            if to_set:
-                ec2.call("create_tags", Resources=[group_id], Tags=dict_to_tags(to_set))
-        if drop_in:
-            ec2.call(
-                "revoke_security_group_ingress", GroupId=group_id, IpPermissions=aws_permissions(drop_in)
-            )
-        if drop_out:
-            ec2.call(
-                "revoke_security_group_egress", GroupId=group_id, IpPermissions=aws_permissions(drop_out)
-            )
-        if add_in:
-            ec2.call(
-                "authorize_security_group_ingress", GroupId=group_id, IpPermissions=aws_permissions(add_in)
-            )
-        if add_out:
-            ec2.call(
-                "authorize_security_group_egress", GroupId=group_id, IpPermissions=aws_permissions(add_out)
-            )
-        module.exit_json(**result)
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile one security group and its rules."""
+    module = AnsibleModule(**module_args(OPTIONS, required_if=[("state", "present", ["vpc_id"])]))
+    reconcile(module, read, security_group_plan, apply)
 
 
 if __name__ == "__main__":

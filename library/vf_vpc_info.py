@@ -72,81 +72,60 @@ security_groups:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    fail_with,
-    require_boto3,
-)
+from ansible.module_utils.vf_aws import AwsError
+from ansible.module_utils.vf_ec2 import network_plan
+from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
+
+OPTIONS = {
+    "vpc_id": {"type": "str", "default": "default"},
+    "public_subnet_ids": {"type": "list", "elements": "str", "default": []},
+    "private_subnet_ids": {"type": "list", "elements": "str", "default": []},
+    "security_group_names": {"type": "list", "elements": "str", "default": []},
+}
+NOT_FOUND = frozenset({"InvalidVpcID.NotFound", "InvalidSubnetID.NotFound"})
+
+
+def read(aws, p: dict) -> dict:
+    """The VPC, its default subnets (when none are declared), the declared subnets and groups."""
+    ec2 = aws("ec2")
+    try:
+        return read_network(ec2, p)
+    except AwsError as err:
+        if err.code in NOT_FOUND:
+            raise ReconcileError(f"the declared network does not exist: {err.message}") from err
+        raise
+
+
+def read_network(ec2, p: dict) -> dict:
+    """describe_vpcs, describe_subnets and describe_security_groups for the declared network."""
+    found = {"vpc": None, "default_subnets": [], "subnets": [], "security_groups": {}}
+    if p["vpc_id"] in ("default", "", None):
+        vpcs = ec2.paginate("describe_vpcs", "Vpcs", Filters=[{"Name": "is-default", "Values": ["true"]}])
+    else:
+        vpcs = ec2.call("describe_vpcs", VpcIds=[p["vpc_id"]])["Vpcs"]
+    if not vpcs:
+        return found
+    vpc_id = vpcs[0]["VpcId"]
+    in_vpc = {"Name": "vpc-id", "Values": [vpc_id]}
+    found["vpc"] = vpcs[0]
+    if not p["public_subnet_ids"]:
+        defaults = [in_vpc, {"Name": "default-for-az", "Values": ["true"]}]
+        found["default_subnets"] = ec2.paginate("describe_subnets", "Subnets", Filters=defaults)
+    public = p["public_subnet_ids"] or [s["SubnetId"] for s in found["default_subnets"]]
+    wanted = sorted(set(public) | set(p["private_subnet_ids"]))
+    if wanted:
+        found["subnets"] = ec2.paginate("describe_subnets", "Subnets", SubnetIds=wanted)
+    if p["security_group_names"]:
+        named = [in_vpc, {"Name": "group-name", "Values": p["security_group_names"]}]
+        groups = ec2.paginate("describe_security_groups", "SecurityGroups", Filters=named)
+        found["security_groups"] = {g["GroupName"]: g["GroupId"] for g in groups}
+    return found
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        vpc_id={"type": "str", "default": "default"},
-        public_subnet_ids={"type": "list", "elements": "str", "default": []},
-        private_subnet_ids={"type": "list", "elements": "str", "default": []},
-        security_group_names={"type": "list", "elements": "str", "default": []},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    ec2 = connect_from_params("ec2", p)
-    try:
-        if p["vpc_id"] in ("default", "", None):
-            vpcs = ec2.call("describe_vpcs", Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
-            if not vpcs:
-                module.fail_json(
-                    msg="this region has no default VPC; set the network's vpc_id and subnet ids"
-                )
-        else:
-            vpcs = ec2.call("describe_vpcs", VpcIds=[p["vpc_id"]])["Vpcs"]
-        vpc = vpcs[0]
-        vpc_id = vpc["VpcId"]
-        public = sorted(p["public_subnet_ids"])
-        private = sorted(p["private_subnet_ids"])
-        if not public:
-            subnets = ec2.paginate(
-                "describe_subnets",
-                "Subnets",
-                Filters=[
-                    {"Name": "vpc-id", "Values": [vpc_id]},
-                    {"Name": "default-for-az", "Values": ["true"]},
-                ],
-            )
-            public = sorted(s["SubnetId"] for s in subnets)
-            if not public:
-                module.fail_json(msg=f"VPC {vpc_id} has no default subnets; declare public_subnet_ids")
-        private = private or public
-        wanted = sorted(set(public) | set(private))
-        found = ec2.paginate("describe_subnets", "Subnets", SubnetIds=wanted)
-        foreign = sorted(s["SubnetId"] for s in found if s["VpcId"] != vpc_id)
-        if foreign:
-            module.fail_json(msg=f"subnets {', '.join(foreign)} are not in VPC {vpc_id}")
-        groups = {}
-        if p["security_group_names"]:
-            described = ec2.paginate(
-                "describe_security_groups",
-                "SecurityGroups",
-                Filters=[
-                    {"Name": "vpc-id", "Values": [vpc_id]},
-                    {"Name": "group-name", "Values": p["security_group_names"]},
-                ],
-            )
-            groups = {g["GroupName"]: g["GroupId"] for g in described}
-        module.exit_json(
-            changed=False,
-            vpc_id=vpc_id,
-            cidr_block=vpc.get("CidrBlock", ""),
-            public_subnet_ids=public,
-            private_subnet_ids=private,
-            security_groups=groups,
-        )
-    except AwsError as err:
-        if err.code in ("InvalidVpcID.NotFound", "InvalidSubnetID.NotFound"):
-            module.fail_json(msg=f"the declared network does not exist: {err.message}")
-        fail_with(module.fail_json, err)
+    """Look up the declared network."""
+    module = AnsibleModule(**module_args(OPTIONS, state=False, tags=False))
+    reconcile(module, read, network_plan)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ansible.module_utils.vf_module import Plan, ReconcileError, deletion, tag_plan
+from ansible.module_utils.vf_aws import dict_to_tags
+from ansible.module_utils.vf_module import Call, Plan, ReconcileError, deletion, tag_plan
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -38,6 +39,34 @@ HEALTH_CHECK_DEFAULTS = {
     "healthy_threshold": 5,
     "unhealthy_threshold": 2,
     "matcher": "200",
+}
+# A target group's options (vf_target_group); the health
+# check's defaults are AWS's, from HEALTH_CHECK_DEFAULTS.
+_OPTION_TYPES = {"enabled": "bool", "port": "str", "path": "str", "protocol": "str", "matcher": "str"}
+TARGET_GROUP_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "protocol": {"type": "str", "choices": ["HTTP", "HTTPS"], "default": "HTTP"},
+    "port": {"type": "int"},
+    "vpc_id": {"type": "str"},
+    "target_type": {"type": "str", "choices": ["ip", "instance"], "default": "ip"},
+    "health_check": {
+        "type": "dict",
+        "default": {},
+        "options": {
+            k: {"type": _OPTION_TYPES.get(k, "int"), "default": v} for k, v in HEALTH_CHECK_DEFAULTS.items()
+        },
+    },
+    "deregistration_delay": {"type": "int", "default": 300},
+    "slow_start": {"type": "int", "default": 0},
+    "stickiness": {
+        "type": "dict",
+        "default": {},
+        "options": {
+            "enabled": {"type": "bool", "default": False},
+            "type": {"type": "str", "default": "lb_cookie"},
+            "duration": {"type": "int", "default": 86400},
+        },
+    },
 }
 IMMUTABLE_TARGET_GROUP_FIELDS = {
     "protocol": "Protocol",
@@ -139,6 +168,53 @@ def arn_suffix(arn: str) -> str:
         return ""
     resource = arn.split(":", 5)[5]
     return resource.removeprefix("loadbalancer/")
+
+
+def _target_group_view(check: Mapping[str, Any] | None, attrs: Mapping[str, str], tags, keys) -> dict:
+    if check is None:
+        return {}
+    return {"health_check": check, "attributes": {k: attrs.get(k) for k in keys}, "tags": tags}
+
+
+def target_group_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one target group. ``current``: ``target_group`` (describe_target_groups'
+    entry or None), ``attributes`` (dict) and ``tags``. Targets are never part of the plan."""
+    group, attrs, tags = current["target_group"], current["attributes"], current["tags"]
+    arn = group["TargetGroupArn"] if group else ""
+    result = {"name": p["name"], "target_group_arn": arn, "arn_suffix": arn_suffix(arn)}
+    if p["state"] == "absent":
+        delete = Call("elbv2", "delete_target_group", {"TargetGroupArn": arn}, frozenset({"ResourceInUse"}))
+        return deletion(result, {"name": p["name"]} if group else None, delete)
+    want_attrs = desired_target_group_attributes(p["deregistration_delay"], p["slow_start"], p["stickiness"])
+    desired = {k: p[k] for k in ("protocol", "port", "vpc_id", "target_type", "health_check")}
+    found = target_group_changes(group, attrs, {**desired, "attributes": want_attrs})
+    if found.get("immutable"):
+        raise ReconcileError(
+            f"target group {p['name']} exists with a different {', '.join(found['immutable'])}; these "
+            "cannot change in place: delete it (after detaching its service) or choose another name",
+            **result,
+        )
+    want_check = desired_health_check(p["health_check"])
+    tags_to = tag_plan(tags, p["tags"], p["purge_tags"])
+    if group is None:
+        changes = ["create"]
+    else:
+        changes = [f"health_check.{k}" for k in found.get("health_check", {})]
+        changes += [f"attribute {k}" for k in found.get("attributes", {})]
+        changes += ["tags"] if tags_to["set"] or tags_to["remove"] else []
+    result["health_check"] = want_check if changes else health_check_of(group)
+    steps: dict[str, Any] = {"tags": tags_to, "health_check": found.get("health_check", {})}
+    steps["attributes"] = want_attrs if group is None else found.get("attributes", {})
+    if group is None:
+        steps["create"] = {
+            "Name": p["name"],
+            **{aws: p[k] for k, aws in IMMUTABLE_TARGET_GROUP_FIELDS.items()},
+            **modify_target_group_params(want_check),
+            **({"Tags": dict_to_tags(p["tags"])} if p["tags"] else {}),
+        }
+    before = _target_group_view(health_check_of(group) if group else None, attrs, tags, want_attrs)
+    after = _target_group_view(want_check, want_attrs, tags_to["after"], want_attrs)
+    return Plan(changes, before, after, result, steps)
 
 
 # --- actions and conditions (listeners and rules) -----------------------------------------
@@ -337,7 +413,8 @@ def load_balancer_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_m
     name, lb, described = p["name"], current["load_balancer"], current["listeners"]
     result = load_balancer_result(name, lb, described)
     if p["state"] == "absent":
-        return deletion(result, {"name": name} if lb else None, arn=result["load_balancer_arn"])
+        delete = Call("elbv2", "delete_load_balancer", {"LoadBalancerArn": result["load_balancer_arn"]})
+        return deletion(result, {"name": name} if lb else None, delete)
     # In check mode a security group or certificate that an earlier task would create is "".
     groups = [g for g in p["security_groups"] if g] if check_mode else list(p["security_groups"])
     if not all(groups):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ansible.module_utils.vf_elbv2 import action_of
+from ansible.module_utils.vf_elbv2 import action_of, desired_action, target_group_arn
+from ansible.module_utils.vf_module import Plan, ReconcileError
 
 RULE_NAME_TAG = "videoforge:rule"
 MAX_RULE_PRIORITY = 50000
@@ -180,3 +181,90 @@ def priority_moves(current: Mapping[str, int], target: Mapping[str, int], held: 
         position[key] = spare
         moves.append((key, spare))
     return moves
+
+
+# --- the plan of vf_listener_rules ----------------------------------------------------------
+
+
+def rule_view(rule: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule as ``--diff`` shows it."""
+    return {"priority": rule["priority"], "conditions": rule["conditions"], "action": rule["action"]}
+
+
+def forward_targets(rules: Mapping[str, Any], aliases: Mapping[str, Any]) -> list[str]:
+    """The target group names the declared rules forward to (aliases resolved, ARNs left out)."""
+    targets = {
+        str(aliases.get(r["forward_to"], r["forward_to"]))
+        for r in rules.values()
+        if (r or {}).get("forward_to")
+    }
+    return sorted(t for t in targets if t and not t.startswith("arn:"))
+
+
+def desired_rules(p: Mapping[str, Any], arns: Mapping[str, str | None], check_mode: bool) -> dict[str, dict]:
+    """Declared rules (name -> {priority, conditions, action}), in declaration order."""
+    priorities = rule_priorities(list(p["rules"]), p["priority_start"], p["priority_step"])
+    desired: dict[str, dict] = {}
+    for name, rule in p["rules"].items():
+        rule = rule or {}
+        conditions = desired_conditions(rule)
+        if not conditions:
+            raise ReconcileError(f"rule {name} has no condition (path_patterns, host_headers, http_headers)")
+
+        def resolve(ref: str, name: str = name) -> str:
+            target = str(p["target_groups"].get(ref, ref))
+            if not target and ref in p["target_groups"]:
+                if check_mode:  # an earlier task would create it
+                    return f"(new target group {ref})"
+                raise ReconcileError(f"rule {name} forwards to target group {ref}, which has no ARN")
+            return target_group_arn(target, arns, check_mode, f"rule {name}")
+
+        try:
+            action = desired_action(rule, resolve)
+        except ValueError as exc:
+            raise ReconcileError(f"rule {name}: {exc}") from None
+        desired[name] = {"priority": priorities[name], "conditions": conditions, "action": action}
+    return desired
+
+
+def listener_rules_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to a listener's named rules. ``current``: ``listener_arn`` ("" when there is
+    none yet), ``rules`` (describe_rules), ``tags`` (rule ARN -> tags), ``target_groups``."""
+    listener_arn = current["listener_arn"]
+    result: dict[str, Any] = {"listener_arn": listener_arn, "rules": {}, "kept_undeclared": []}
+    if not listener_arn and not check_mode:
+        raise ReconcileError("the listener does not exist (listener_arn is empty or not found)", **result)
+    named, unnamed = rules_by_name(current["rules"], current["tags"], p["name_tag"])
+    if p["state"] == "absent":
+        doomed = [name for name in p["rules"] if name in named]
+        before = {n: rule_view(named[n]) for n in doomed}
+        steps = {"delete": [named[n]["arn"] for n in doomed]}
+        return Plan([f"delete {n}" for n in doomed], before, {}, result, steps)
+    desired = desired_rules(p, current["target_groups"], check_mode)
+    todo = rules_plan(named, unnamed, desired, p["purge_rules"])
+    result["kept_undeclared"] = todo["kept_undeclared"]
+    if todo["conflicts"]:
+        raise ReconcileError("; ".join(todo["conflicts"]), **result)
+    changes = [f"create {n} (priority {desired[n]['priority']})" for n in todo["create"]]
+    changes += [f"modify {n} {', '.join(f)}" for n, f in todo["modify"].items()]
+    changes += [f"reprioritise {n} {a} -> {b}" for n, (a, b) in todo["reprioritise"].items()]
+    changes += [f"delete {r.get('name') or r['arn']}" for r in todo["delete"]]
+    result["rules"] = {
+        n: {"arn": named[n]["arn"] if n in named else "", "priority": desired[n]["priority"]} for n in desired
+    }
+    kept = [] if p["purge_rules"] else [r for n, r in named.items() if n not in desired]
+    before = {**{n: rule_view(r) for n, r in named.items()}, **{r["arn"]: rule_view(r) for r in unnamed}}
+    after = {n: rule_view(r) for n, r in desired.items()}
+    if not p["purge_rules"]:
+        after.update({r["arn"]: rule_view(r) for r in unnamed})
+        after.update({n: rule_view(r) for n, r in named.items() if n not in desired})
+    held = [r["priority"] for r in [*unnamed, *kept]] if not p["purge_rules"] else []
+    moving = {n: named[n]["priority"] for n in named if n in desired}
+    moves = priority_moves(moving, {n: desired[n]["priority"] for n in moving}, held)
+    steps = {
+        "delete": [r["arn"] for r in todo["delete"]],
+        "moves": [(named[n]["arn"], priority) for n, priority in moves],
+        "create": {n: desired[n] for n in todo["create"]},
+        "modify": {named[n]["arn"]: (fields, desired[n]) for n, fields in todo["modify"].items()},
+    }
+    return Plan(changes, before, after, result, steps)

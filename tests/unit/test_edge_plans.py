@@ -139,7 +139,13 @@ def test_a_missing_load_balancer_is_created_and_absent_deletes_it():
     assert fresh.changes == ["create", "create listener 443", "create listener 80"]
     assert fresh.before == {} and fresh.result["load_balancer_arn"] == ""
     gone = load_balancer_plan(current(), params(state="absent"), False)
-    assert gone.changes == ["delete"] and gone.steps == {"delete": True, "arn": LB}
+    assert gone.changes == ["delete"]
+    call = gone.steps["call"]
+    assert (call.service, call.operation, call.params) == (
+        "elbv2",
+        "delete_load_balancer",
+        {"LoadBalancerArn": LB},
+    )
     nothing = load_balancer_plan(current(load_balancer=None, listeners={}), params(state="absent"), False)
     assert nothing.changes == []
 
