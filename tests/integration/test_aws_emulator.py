@@ -19,7 +19,9 @@ def kind(method: str, headers: dict, body: bytes = b"", path: str = "/") -> str:
 def test_reads_polls_and_sign_ins_are_not_recorded():
     assert kind("GET", {}, path="/media/key") == "read"
     assert classify("POST", "/", {"X-Amz-Target": "AmazonSQS.ReceiveMessage"}, {}, b"{}").is_read
-    assert kind("POST", {"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"}, b"{}") == "read"
+    target = {"X-Amz-Target": "AWSCognitoIdentityProviderService.InitiateAuth"}
+    sign_in = classify("POST", "/", target, {}, b"{}")
+    assert sign_in.is_read and sign_in.kind == "sessions"  # not replayed: its refresh token is kept
     assert kind("POST", FORM, b"Action=DescribeTargetGroups&Version=2015-12-01") == "read"
     assert kind("POST", {"X-Amz-Target": "AmazonSQS.SendMessage"}, b"{}") == "messages"
     assert kind("POST", FORM, b"Action=CreateRule&Version=2015-12-01") == "control"

@@ -229,3 +229,31 @@ def test_a_state_of_the_first_format_is_upgraded_and_keeps_its_objects(tmp_path)
             s3_client(aws.url).get_object(Bucket="media", Key="uploads/u/v/source")["Body"].read()
             == b"video bytes"
         )
+
+
+def test_a_person_stays_signed_in_across_a_restart(tmp_path):
+    """Refresh tokens are Cognito state: after make down && make up the page renews its session."""
+    state = tmp_path / "aws"
+    with services.aws_emulator(tmp_path, state=state) as aws:
+        idp = boto3.client("cognito-idp", endpoint_url=aws.url, **KW)
+        pool = idp.create_user_pool(PoolName="users", UsernameAttributes=["email"])["UserPool"]["Id"]
+        client = idp.create_user_pool_client(
+            UserPoolId=pool,
+            ClientName="web",
+            ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+        idp.sign_up(ClientId=client, Username="person@example.com", Password="Sample-Passw0rd!")
+        idp.admin_confirm_sign_up(UserPoolId=pool, Username="person@example.com")
+        signed_in = idp.initiate_auth(
+            ClientId=client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "person@example.com", "PASSWORD": "Sample-Passw0rd!"},
+        )["AuthenticationResult"]
+    with services.aws_emulator(tmp_path, state=state) as aws:
+        idp = boto3.client("cognito-idp", endpoint_url=aws.url, **KW)
+        renewed = idp.initiate_auth(
+            ClientId=client,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": signed_in["RefreshToken"]},
+        )["AuthenticationResult"]
+    assert renewed["AccessToken"] and renewed["AccessToken"] != signed_in["AccessToken"]

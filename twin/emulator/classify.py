@@ -9,6 +9,8 @@ given one of these kinds:
 - ``objects``: changes S3 objects or multipart uploads: the resulting object state is kept
   (metadata in the journal, bytes as files), never the request body;
 - ``messages``: sends, receives or deletes SQS messages: the resulting messages are kept;
+- ``sessions``: signs a user in or out: the user pools' refresh tokens are kept, so a
+  person stays signed in across a restart as with Cognito;
 - ``ephemeral``: changes only what AWS itself would not keep for us to restore (message
   visibility, log events, metrics, temporary credentials): never kept;
 - ``admin``: moto's own API (``/moto-api/...``).
@@ -34,6 +36,14 @@ EPHEMERAL_ACTIONS = frozenset(
         "AssumeRole",
         "AssumeRoleWithWebIdentity",
         "GetSessionToken",
+    }
+)
+COGNITO_SESSION_ACTIONS = frozenset(
+    {
+        "InitiateAuth",
+        "AdminInitiateAuth",
+        "RespondToAuthChallenge",
+        "AdminRespondToAuthChallenge",
         "GlobalSignOut",
         "AdminUserGlobalSignOut",
         "RevokeToken",
@@ -190,6 +200,8 @@ def classify(
         kind = "control"
     elif service == "sqs" and action in SQS_MESSAGE_ACTIONS:
         kind = "messages"
+    elif service == "cognito-idp" and action in COGNITO_SESSION_ACTIONS:
+        kind = "sessions"
     elif is_read_action(action):
         kind = "read"
     elif action in EPHEMERAL_ACTIONS:

@@ -7,7 +7,8 @@ Entries (``op``):
 - ``key``: every version of one S3 key as it now is (``versions: []`` once deleted), bytes
   named by their file in the blob store;
 - ``upload`` / ``part`` / ``upload-gone``: a multipart upload in progress and its parts;
-- ``message`` / ``received`` / ``message-gone``: an SQS message, its receive count, its end.
+- ``message`` / ``received`` / ``message-gone``: an SQS message, its receive count, its end;
+- ``refresh-token``: a user pool's refresh token (null once revoked): sessions survive.
 
 A line is written (and fsynced) after moto has applied the request and before the client
 gets its answer: what was acknowledged survives a SIGKILL a moment later; what failed, was
@@ -56,6 +57,8 @@ def _identity(entry: Entry) -> tuple[str, ...] | None:
         return ("part", entry["upload_id"], str(entry["number"]))
     if op == "received":
         return ("received", entry["queue"], entry["id"])
+    if op == "refresh-token":
+        return ("refresh-token", entry["pool"], entry["token"])
     return None
 
 
@@ -111,6 +114,7 @@ class Journal:
         self.known_keys: dict[tuple[str, str], list[dict]] = {}
         self.known_uploads: dict[str, dict] = {}  # upload id -> {"bucket", "meta", "parts"}
         self.known_messages: dict[str, dict[str, dict]] = {}  # queue ARN -> id -> message
+        self.known_tokens: dict[str, dict[str, list | None]] = {}  # user pool id -> token -> value
         self.requests: list[Entry] = []  # the kept requests, in order: what compaction keeps
         self._seed = 0
         self._fd: int | None = None
@@ -225,6 +229,18 @@ class Journal:
             self.append({"op": "message-gone", "queue": arn, "id": message_id})
             del known[message_id]
 
+    # --- Cognito ---------------------------------------------------------------------------
+
+    def sync_sessions(self) -> None:
+        """Write the refresh tokens that were issued or revoked."""
+        with self.lock:
+            for pool in snapshots.user_pools_in_use():
+                known = self.known_tokens.setdefault(pool.id, {})
+                for token, value in snapshots.refresh_tokens(pool).items():
+                    if token not in known or known[token] != value:
+                        self.append({"op": "refresh-token", "pool": pool.id, "token": token, "value": value})
+                        known[token] = value
+
     # --- the whole state ---------------------------------------------------------------------
 
     def referenced(self) -> set[str]:
@@ -244,6 +260,7 @@ class Journal:
             self.known_keys.clear()
             self.known_uploads.clear()
             self.known_messages.clear()
+            self.known_tokens = {p.id: snapshots.refresh_tokens(p) for p in snapshots.user_pools_in_use()}
             for backend in snapshots.s3_backends_in_use():
                 for bucket in list(backend.buckets.values()):
                     for name in list(bucket.keys.keys()):
@@ -279,6 +296,10 @@ class Journal:
             for arn, messages in sorted(self.known_messages.items()):
                 for message in sorted(messages.values(), key=lambda m: (m["sent_timestamp"] or 0, m["id"])):
                     yield {"op": "message", "queue": arn, "message": message}
+            for pool_id, tokens in sorted(self.known_tokens.items()):
+                for token, value in tokens.items():
+                    if value is not None:  # a revoked token is as good as none
+                        yield {"op": "refresh-token", "pool": pool_id, "token": token, "value": value}
 
     def rewrite(self) -> None:
         """Replace the journal with the kept requests plus the current state, atomically."""
@@ -303,6 +324,7 @@ class Journal:
             self.known_keys.clear()
             self.known_uploads.clear()
             self.known_messages.clear()
+            self.known_tokens.clear()
             if self._fd is not None:
                 os.ftruncate(self._fd, 0)
                 self.append(FORMAT)

@@ -237,6 +237,8 @@ class Persistence:
             self._sync_objects(call, body)
         elif call.kind == "messages":
             self.journal.sync_queues()
+        elif call.kind == "sessions":
+            self.journal.sync_sessions()
         elif call.kind == "admin" and call.method == "POST" and path == "/moto-api/reset":
             self.journal.reset()
         self.journal.collect_garbage()
@@ -351,6 +353,12 @@ def apply(app: WSGIApp, journal: Journal, entry: Entry) -> str | None:
         return _apply_objects(journal, entry)
     if op in ("message", "received", "message-gone"):
         return _apply_message(entry)
+    if op == "refresh-token":
+        pool = snapshots.find_user_pool(entry["pool"])
+        if pool is None:
+            return f"user pool {entry['pool']} does not exist"
+        snapshots.restore_refresh_token(pool, entry["token"], entry["value"])
+        return None
     return f"unknown entry {op!r}"
 
 

@@ -58,6 +58,29 @@ def find_queue(arn: str) -> Any | None:
     return None
 
 
+def user_pools_in_use() -> Iterator[Any]:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    for account in list(cognitoidp_backends.keys()):
+        for region in list(cognitoidp_backends[account].keys()):
+            yield from list(cognitoidp_backends[account][region].user_pools.values())
+
+
+def find_user_pool(pool_id: str) -> Any | None:
+    return next((pool for pool in user_pools_in_use() if pool.id == pool_id), None)
+
+
+def refresh_tokens(pool: Any) -> dict[str, list | None]:
+    """A user pool's refresh tokens (token -> [client id, user name, origin jti]; None: revoked)."""
+    return {token: list(value) if value else None for token, value in list(pool.refresh_tokens.items())}
+
+
+def restore_refresh_token(pool: Any, token: str, value: list | None) -> None:
+    if value is None and token not in pool.refresh_tokens:
+        return
+    pool.refresh_tokens[token] = tuple(value) if value else None
+
+
 # --- S3 objects ------------------------------------------------------------------------
 
 
