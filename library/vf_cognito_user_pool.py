@@ -82,18 +82,11 @@ options:
     description: Answer sign-in for unknown users like a wrong password.
     type: bool
     default: true
-  state:
-    description: C(present) or C(absent).
-    type: str
-    choices: [present, absent]
-    default: present
   tags:
     description: Tags of the user pool.
     type: dict
     default: {}
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state]
 author: VideoForge
 """
 
@@ -124,180 +117,103 @@ jwks_url:
   description: Where AWS serves the pool's signing keys.
   returned: always
   type: str
-changes:
-  description: What differs (pool and client settings).
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    fail_with,
-    require_boto3,
-    tag_changes,
-)
-from ansible.module_utils.vf_cognito import (
-    client_changes,
-    client_of,
-    client_update_params,
-    desired_client,
-    desired_pool,
-    jwks_url,
-    pool_changes,
-    pool_of,
-    pool_update_params,
-)
+from ansible.module_utils.vf_aws import AwsError
+from ansible.module_utils.vf_cognito import client_update_params, jwks_url, pool_update_params, user_pool_plan
+from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+
+PASSWORD_POLICY = {
+    "minimum_length": {"type": "int", "default": 8},
+    "require_uppercase": {"type": "bool", "default": True},
+    "require_lowercase": {"type": "bool", "default": True},
+    "require_numbers": {"type": "bool", "default": True},
+    "require_symbols": {"type": "bool", "default": False},
+    "temporary_password_validity_days": {"type": "int", "default": 7},
+}
+AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "client_name": {"type": "str"},
+    "password_policy": {"type": "dict", "default": {}, "no_log": False, "options": PASSWORD_POLICY},
+    "username_attributes": {"type": "list", "elements": "str", "default": ["email"]},
+    "auto_verified_attributes": {"type": "list", "elements": "str", "default": ["email"]},
+    "mfa": {"type": "str", "choices": ["OFF", "OPTIONAL", "ON"], "default": "OFF"},
+    "admin_create_only": {"type": "bool", "default": False},
+    "deletion_protection": {"type": "bool", "default": False},
+    "auth_flows": {"type": "list", "elements": "str", "default": AUTH_FLOWS},
+    "access_token_minutes": {"type": "int", "default": 60},
+    "id_token_minutes": {"type": "int", "default": 60},
+    "refresh_token_days": {"type": "int", "default": 30},
+    "prevent_user_existence_errors": {"type": "bool", "default": True},
+    "tags": {"type": "dict", "default": {}},
+}
 
 
-def find_pool(idp, name: str) -> dict | None:
-    matches = [p for p in idp.paginate("list_user_pools", "UserPools", MaxResults=60) if p["Name"] == name]
-    if len(matches) > 1:
-        raise AwsError("list_user_pools", "Ambiguous", f"{len(matches)} user pools are named {name}")
-    if not matches:
-        return None
-    return idp.call("describe_user_pool", UserPoolId=matches[0]["Id"])["UserPool"]
+def client_name(p: dict) -> str:
+    """The app client's name (``<pool>-app`` unless given)."""
+    return p["client_name"] or f"{p['name']}-app"
 
 
-def find_client(idp, pool_id: str, name: str) -> dict | None:
-    clients = idp.paginate("list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id, MaxResults=60)
-    matches = [c for c in clients if c["ClientName"] == name]
-    if not matches:
-        return None
-    return idp.call("describe_user_pool_client", UserPoolId=pool_id, ClientId=matches[0]["ClientId"])[
-        "UserPoolClient"
-    ]
+def read(aws, p: dict) -> dict:
+    """The pool (by name; more than one of that name is an error) and its app client (by name)."""
+    idp = aws("cognito-idp")
+    pools = [x for x in idp.paginate("list_user_pools", "UserPools", MaxResults=60) if x["Name"] == p["name"]]
+    if len(pools) > 1:
+        raise AwsError("list_user_pools", "Ambiguous", f"{len(pools)} user pools are named {p['name']}")
+    pool = idp.call("describe_user_pool", UserPoolId=pools[0]["Id"])["UserPool"] if pools else None
+    client = None
+    if pool:
+        clients = idp.paginate(
+            "list_user_pool_clients", "UserPoolClients", UserPoolId=pool["Id"], MaxResults=60
+        )
+        ids = [c["ClientId"] for c in clients if c["ClientName"] == client_name(p)]
+        if ids:
+            client = idp.call("describe_user_pool_client", UserPoolId=pool["Id"], ClientId=ids[0])[
+                "UserPoolClient"
+            ]
+    return {"pool": pool, "client": client, "region": idp.client.meta.region_name}
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Create or update the pool, its tags and its app client."""
+    idp, steps = aws("cognito-idp"), plan.steps
+    pool_id = plan.result["user_pool_id"]
+    if not pool_id:
+        create = {**steps["pool"], "PoolName": p["name"]}
+        if p["tags"]:
+            create["UserPoolTags"] = {k: str(v) for k, v in p["tags"].items()}
+        pool = idp.call("create_user_pool", **create)["UserPool"]
+    else:
+        pool = steps["current_pool"]
+        if steps["update_pool"]:
+            idp.call("update_user_pool", **pool_update_params(pool, steps["pool"]))
+        apply_tags(idp, "cognito-idp", pool["Arn"], steps["tags"]["set"], steps["tags"]["remove"])
+    out = {"user_pool_id": pool["Id"], "user_pool_arn": pool.get("Arn", "")}
+    out["jwks_url"] = jwks_url(idp.client.meta.region_name, pool["Id"])
+    client_id = plan.result["client_id"]
+    if not client_id:
+        made = idp.call(
+            "create_user_pool_client",
+            UserPoolId=pool["Id"],
+            ClientName=client_name(p),
+            GenerateSecret=False,
+            **steps["client"],
+        )["UserPoolClient"]
+        client_id = made["ClientId"]
+    elif steps["update_client"]:
+        client = idp.call("describe_user_pool_client", UserPoolId=pool["Id"], ClientId=client_id)[
+            "UserPoolClient"
+        ]
+        idp.call("update_user_pool_client", **client_update_params(client, steps["client"]))
+    return {**out, "client_id": client_id}
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        client_name={"type": "str"},
-        password_policy={
-            "type": "dict",
-            "default": {},
-            "no_log": False,
-            "options": {
-                "minimum_length": {"type": "int", "default": 8},
-                "require_uppercase": {"type": "bool", "default": True},
-                "require_lowercase": {"type": "bool", "default": True},
-                "require_numbers": {"type": "bool", "default": True},
-                "require_symbols": {"type": "bool", "default": False},
-                "temporary_password_validity_days": {"type": "int", "default": 7},
-            },
-        },
-        username_attributes={"type": "list", "elements": "str", "default": ["email"]},
-        auto_verified_attributes={"type": "list", "elements": "str", "default": ["email"]},
-        mfa={"type": "str", "choices": ["OFF", "OPTIONAL", "ON"], "default": "OFF"},
-        admin_create_only={"type": "bool", "default": False},
-        deletion_protection={"type": "bool", "default": False},
-        auth_flows={
-            "type": "list",
-            "elements": "str",
-            "default": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        },
-        access_token_minutes={"type": "int", "default": 60},
-        id_token_minutes={"type": "int", "default": 60},
-        refresh_token_days={"type": "int", "default": 30},
-        prevent_user_existence_errors={"type": "bool", "default": True},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    client_name = p["client_name"] or f"{name}-app"
-    idp = connect_from_params("cognito-idp", p)
-    region = idp.client.meta.region_name
-    result: dict = {
-        "name": name,
-        "changed": False,
-        "changes": [],
-        "user_pool_id": "",
-        "user_pool_arn": "",
-        "client_id": "",
-        "jwks_url": "",
-    }
-    try:
-        pool = find_pool(idp, name)
-        client = find_client(idp, pool["Id"], client_name) if pool else None
-        if pool:
-            result.update(
-                user_pool_id=pool["Id"],
-                user_pool_arn=pool.get("Arn", ""),
-                jwks_url=jwks_url(region, pool["Id"]),
-            )
-        if client:
-            result["client_id"] = client["ClientId"]
-
-        if p["state"] == "absent":
-            if pool:
-                result.update(changed=True, changes=["delete"], diff={"before": {"name": name}, "after": {}})
-                if not module.check_mode:
-                    idp.call("delete_user_pool", UserPoolId=pool["Id"])
-            module.exit_json(**result)
-
-        want_pool = desired_pool(p)
-        want_client = desired_client(p)
-        changed_pool = pool_changes(pool, want_pool)
-        if "UsernameAttributes" in changed_pool:
-            module.fail_json(
-                msg=f"user pool {name}: UsernameAttributes cannot change on an existing pool", **result
-            )
-        to_set, to_remove = tag_changes((pool or {}).get("UserPoolTags") or {}, p["tags"], True)
-        changed_client = client_changes(client, want_client)
-        changes = [f"pool {c}" for c in changed_pool]
-        if pool and (to_set or to_remove):
-            changes.append("pool tags")
-        changes += [f"client {c}" for c in changed_client]
-        result["changes"] = changes
-        if not changes:
-            module.exit_json(**result)
-        before = {"pool": pool_of(pool), "client": client_of(client) if client else {}} if pool else {}
-        result.update(
-            changed=True, diff={"before": before, "after": {"pool": want_pool, "client": want_client}}
-        )
-        if module.check_mode:
-            module.exit_json(**result)
-
-        if pool is None:
-            create = {k: v for k, v in want_pool.items()}
-            create["PoolName"] = name
-            if p["tags"]:
-                create["UserPoolTags"] = {k: str(v) for k, v in p["tags"].items()}
-            pool = idp.call("create_user_pool", **create)["UserPool"]
-        else:
-            if [c for c in changed_pool if c != "create"]:
-                idp.call("update_user_pool", **pool_update_params(pool, want_pool))
-            if to_set or to_remove:
-                arn = pool["Arn"]
-                if to_remove:
-                    idp.call("untag_resource", ResourceArn=arn, TagKeys=to_remove)
-                if to_set:
-                    idp.call("tag_resource", ResourceArn=arn, Tags=to_set)
-        pool_id = pool["Id"]
-        result.update(
-            user_pool_id=pool_id, user_pool_arn=pool.get("Arn", ""), jwks_url=jwks_url(region, pool_id)
-        )
-        if client is None:
-            client = idp.call(
-                "create_user_pool_client",
-                UserPoolId=pool_id,
-                ClientName=client_name,
-                GenerateSecret=False,
-                **want_client,
-            )["UserPoolClient"]
-        elif changed_client:
-            idp.call("update_user_pool_client", **client_update_params(client, want_client))
-        result["client_id"] = client["ClientId"]
-        module.exit_json(**result)
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile the user pool and its app client."""
+    module = AnsibleModule(**module_args(OPTIONS, tags=False))
+    reconcile(module, read, user_pool_plan, apply)
 
 
 if __name__ == "__main__":

@@ -62,17 +62,7 @@ options:
         multipart upload, so a bucket that holds media can be removed (teardown).
     type: bool
     default: false
-  tags:
-    description: Tags of the bucket.
-    type: dict
-    default: {}
-  purge_tags:
-    description: Remove tags that I(tags) does not list.
-    type: bool
-    default: true
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.tags]
 author: VideoForge
 """
 
@@ -100,49 +90,63 @@ arn:
   description: The bucket ARN.
   returned: always
   type: str
-changes:
-  description: The settings that differ (create, public_access, encryption, cors, lifecycle, tags).
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    dict_to_tags,
-    fail_with,
-    require_boto3,
-    tags_to_dict,
-)
+from ansible.module_utils.vf_aws import AwsError, dict_to_tags, tags_to_dict
+from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
 from ansible.module_utils.vf_s3 import (
     PUBLIC_ACCESS_KEYS,
     aws_cors,
     aws_encryption,
     aws_lifecycle,
-    bucket_changes,
+    bucket_plan,
     cors_of,
-    desired_encryption,
-    desired_lifecycle,
-    desired_public_access,
     encryption_of,
     lifecycle_of,
     public_access_of,
 )
 
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "block_public_access": {"type": "bool", "default": True},
+    "encryption": {"type": "str", "choices": ["AES256", "aws:kms", "aws:kms:dsse"], "default": "AES256"},
+    "kms_key_id": {"type": "str"},
+    "cors_rules": {"type": "list", "elements": "dict", "default": []},
+    "abort_incomplete_multipart_days": {"type": "int", "default": 7},
+    "expire_prefix": {"type": "str", "default": "uploads/"},
+    "expire_days": {"type": "int", "default": 0},
+    "force_delete": {"type": "bool", "default": False},
+}
+# Each setting: (its get call, the error codes that mean "none set", the response key, to normal form).
+SETTING_READS = {
+    "public_access": (
+        "get_public_access_block",
+        ("NoSuchPublicAccessBlockConfiguration",),
+        "PublicAccessBlockConfiguration",
+        public_access_of,
+    ),
+    "encryption": (
+        "get_bucket_encryption",
+        ("ServerSideEncryptionConfigurationNotFoundError",),
+        "ServerSideEncryptionConfiguration",
+        encryption_of,
+    ),
+    "cors": ("get_bucket_cors", ("NoSuchCORSConfiguration",), "CORSRules", cors_of),
+    "lifecycle": (
+        "get_bucket_lifecycle_configuration",
+        ("NoSuchLifecycleConfiguration",),
+        "Rules",
+        lifecycle_of,
+    ),
+    "tags": ("get_bucket_tagging", ("NoSuchTagSet", "NoSuchTagSetError"), "TagSet", tags_to_dict),
+}
 
-def optional(s3, operation: str, missing: tuple[str, ...], key: str, **params):
-    try:
-        return s3.call(operation, **params).get(key)
-    except AwsError as err:
-        if err.code in missing:
-            return None
-        raise
 
-
-def read(s3, name: str) -> dict | None:
+def read(aws, p: dict) -> dict | None:
+    """The bucket's settings, normalized; None when there is no such bucket."""
+    s3, name = aws("s3"), p["name"]
     try:
         s3.call("head_bucket", Bucket=name)
     except AwsError as err:
@@ -154,40 +158,76 @@ def read(s3, name: str) -> dict | None:
             ) from err
         raise
     return {
-        "public_access": public_access_of(
-            optional(
-                s3,
-                "get_public_access_block",
-                ("NoSuchPublicAccessBlockConfiguration",),
-                "PublicAccessBlockConfiguration",
-                Bucket=name,
-            )
-        ),
-        "encryption": encryption_of(
-            optional(
-                s3,
-                "get_bucket_encryption",
-                ("ServerSideEncryptionConfigurationNotFoundError",),
-                "ServerSideEncryptionConfiguration",
-                Bucket=name,
-            )
-        ),
-        "cors": cors_of(
-            optional(s3, "get_bucket_cors", ("NoSuchCORSConfiguration",), "CORSRules", Bucket=name)
-        ),
-        "lifecycle": lifecycle_of(
-            optional(
-                s3,
-                "get_bucket_lifecycle_configuration",
-                ("NoSuchLifecycleConfiguration",),
-                "Rules",
-                Bucket=name,
-            )
-        ),
-        "tags": tags_to_dict(
-            optional(s3, "get_bucket_tagging", ("NoSuchTagSet", "NoSuchTagSetError"), "TagSet", Bucket=name)
-        ),
+        setting: of(optional(s3, call, missing, key, name))
+        for setting, (call, missing, key, of) in SETTING_READS.items()
     }
+
+
+def optional(s3, operation: str, missing: tuple[str, ...], key: str, name: str):
+    """``operation``'s ``key`` for the bucket, or None when the setting is not there."""
+    try:
+        return s3.call(operation, Bucket=name).get(key)
+    except AwsError as err:
+        if err.code in missing:
+            return None
+        raise
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Delete (emptied first with force_delete), or create, then put each setting that differs."""
+    s3, name, steps = aws("s3"), p["name"], plan.steps
+    if steps.get("delete"):
+        return delete(s3, name, p["force_delete"])
+    if steps["create"]:
+        create: dict = {"Bucket": name}
+        region = s3.client.meta.region_name
+        if region and region != "us-east-1":
+            create["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        s3.call("create_bucket", **create)
+        s3.wait_until(lambda: read(aws, p), lambda r: r is not None, 60, f"bucket {name} to exist", 1.0)
+    for setting in steps["settings"]:
+        put_setting(s3, name, setting, steps["desired"][setting], existed=not steps["create"])
+    return {}
+
+
+def put_setting(s3, name: str, setting: str, value, existed: bool) -> None:
+    """Put (or, for an empty value, delete) one bucket setting."""
+    if setting == "public_access":
+        if any(value.values()):
+            config = {k: value[k] for k in PUBLIC_ACCESS_KEYS}
+            s3.call("put_public_access_block", Bucket=name, PublicAccessBlockConfiguration=config)
+        else:
+            s3.call("delete_public_access_block", Bucket=name)
+    elif setting == "encryption":
+        s3.call("put_bucket_encryption", Bucket=name, ServerSideEncryptionConfiguration=aws_encryption(value))
+    elif setting == "cors":
+        if value:
+            s3.call("put_bucket_cors", Bucket=name, CORSConfiguration=aws_cors(value))
+        else:
+            s3.call("delete_bucket_cors", Bucket=name)
+    elif setting == "lifecycle":
+        if value:
+            s3.call(
+                "put_bucket_lifecycle_configuration", Bucket=name, LifecycleConfiguration=aws_lifecycle(value)
+            )
+        elif existed:
+            s3.call("delete_bucket_lifecycle", Bucket=name)
+    elif value:
+        s3.call("put_bucket_tagging", Bucket=name, Tagging={"TagSet": dict_to_tags(value)})
+    elif existed:
+        s3.call("delete_bucket_tagging", Bucket=name)
+
+
+def delete(s3, name: str, force: bool) -> dict:
+    """Delete the bucket; with ``force`` empty it first (S3 refuses a bucket with objects)."""
+    out = {"objects_deleted": empty_bucket(s3, name)} if force else {}
+    try:
+        s3.call("delete_bucket", Bucket=name)
+    except AwsError as err:
+        if err.code == "BucketNotEmpty":
+            raise ReconcileError(f"bucket {name} is not empty; empty it before deleting", **out) from err
+        raise
+    return out
 
 
 def empty_bucket(s3, name: str) -> int:
@@ -199,9 +239,8 @@ def empty_bucket(s3, name: str) -> int:
             for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
         ]
         for start in range(0, len(batch), 1000):  # delete_objects takes at most 1,000 keys
-            s3.call(
-                "delete_objects", Bucket=name, Delete={"Objects": batch[start : start + 1000], "Quiet": True}
-            )
+            objects = {"Objects": batch[start : start + 1000], "Quiet": True}
+            s3.call("delete_objects", Bucket=name, Delete=objects)
         deleted += len(batch)
     for page in s3.pages("list_multipart_uploads", Bucket=name):
         for upload in page.get("Uploads", []):
@@ -210,112 +249,9 @@ def empty_bucket(s3, name: str) -> int:
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        block_public_access={"type": "bool", "default": True},
-        encryption={"type": "str", "choices": ["AES256", "aws:kms", "aws:kms:dsse"], "default": "AES256"},
-        kms_key_id={"type": "str"},
-        cors_rules={"type": "list", "elements": "dict", "default": []},
-        abort_incomplete_multipart_days={"type": "int", "default": 7},
-        expire_prefix={"type": "str", "default": "uploads/"},
-        expire_days={"type": "int", "default": 0},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        force_delete={"type": "bool", "default": False},
-        tags={"type": "dict", "default": {}},
-        purge_tags={"type": "bool", "default": True},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    s3 = connect_from_params("s3", p)
-    result: dict = {"name": name, "arn": f"arn:aws:s3:::{name}", "changed": False, "changes": []}
-    try:
-        current = read(s3, name)
-        if p["state"] == "absent":
-            if current is not None:
-                result.update(changed=True, changes=["delete"], diff={"before": {"name": name}, "after": {}})
-                if not module.check_mode:
-                    if p["force_delete"]:
-                        result["objects_deleted"] = empty_bucket(s3, name)
-                    try:
-                        s3.call("delete_bucket", Bucket=name)
-                    except AwsError as err:
-                        if err.code == "BucketNotEmpty":
-                            module.fail_json(
-                                msg=f"bucket {name} is not empty; empty it before deleting", **result
-                            )
-                        raise
-            module.exit_json(**result)
-
-        tags = dict(p["tags"]) if p["purge_tags"] or current is None else {**current["tags"], **p["tags"]}
-        desired = {
-            "public_access": desired_public_access(p["block_public_access"]),
-            "encryption": desired_encryption(p["encryption"], p["kms_key_id"]),
-            "cors": cors_of(p["cors_rules"]),
-            "lifecycle": desired_lifecycle(
-                p["abort_incomplete_multipart_days"], p["expire_days"], p["expire_prefix"]
-            ),
-            "tags": {k: str(v) for k, v in tags.items()},
-        }
-        changes = bucket_changes(current, desired)
-        result["changes"] = changes
-        if not changes:
-            module.exit_json(**result)
-        result.update(changed=True, diff={"before": current or {}, "after": desired})
-        if module.check_mode:
-            module.exit_json(**result)
-
-        todo = set(changes)
-        if current is None:
-            create: dict = {"Bucket": name}
-            region = s3.client.meta.region_name
-            if region and region != "us-east-1":
-                create["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            s3.call("create_bucket", **create)
-            s3.wait_until(lambda: read(s3, name), lambda r: r is not None, 60, f"bucket {name} to exist", 1.0)
-            todo = {"public_access", "encryption", "lifecycle", "tags"}
-            if desired["cors"]:
-                todo.add("cors")
-        if "public_access" in todo:
-            config = desired["public_access"]
-            if any(config.values()):
-                s3.call(
-                    "put_public_access_block",
-                    Bucket=name,
-                    PublicAccessBlockConfiguration={k: config[k] for k in PUBLIC_ACCESS_KEYS},
-                )
-            else:
-                s3.call("delete_public_access_block", Bucket=name)
-        if "encryption" in todo:
-            s3.call(
-                "put_bucket_encryption",
-                Bucket=name,
-                ServerSideEncryptionConfiguration=aws_encryption(desired["encryption"]),
-            )
-        if "cors" in todo:
-            if desired["cors"]:
-                s3.call("put_bucket_cors", Bucket=name, CORSConfiguration=aws_cors(desired["cors"]))
-            else:
-                s3.call("delete_bucket_cors", Bucket=name)
-        if "lifecycle" in todo:
-            if desired["lifecycle"]:
-                s3.call(
-                    "put_bucket_lifecycle_configuration",
-                    Bucket=name,
-                    LifecycleConfiguration=aws_lifecycle(desired["lifecycle"]),
-                )
-            elif current is not None:
-                s3.call("delete_bucket_lifecycle", Bucket=name)
-        if "tags" in todo:
-            if desired["tags"]:
-                s3.call("put_bucket_tagging", Bucket=name, Tagging={"TagSet": dict_to_tags(desired["tags"])})
-            elif current is not None:
-                s3.call("delete_bucket_tagging", Bucket=name)
-        module.exit_json(**result)
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile one bucket."""
+    module = AnsibleModule(**module_args(OPTIONS, state=False))
+    reconcile(module, read, bucket_plan, apply)
 
 
 if __name__ == "__main__":

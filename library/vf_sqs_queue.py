@@ -56,22 +56,8 @@ options:
       - C(permission) is C(allowAll), C(denyAll) or C(byQueue); C(source_queues) lists the
         names or ARNs of the queues allowed with C(byQueue).
     type: dict
-  state:
-    description: C(present) or C(absent).
-    type: str
-    choices: [present, absent]
-    default: present
-  tags:
-    description: Tags of the queue.
-    type: dict
-    default: {}
-  purge_tags:
-    description: Remove tags that I(tags) does not list.
-    type: bool
-    default: true
-extends_documentation_fragment: [vf_aws]
+extends_documentation_fragment: [vf_aws, vf_aws.state, vf_aws.tags]
 notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
   - AWS applies attribute changes within about a minute; the module reports them at once.
 author: VideoForge
 """
@@ -108,36 +94,38 @@ attributes:
   description: The managed attributes after the run.
   returned: always
   type: dict
-changes:
-  description: What differs from the declared state.
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    fail_with,
-    require_boto3,
-    tag_changes,
-)
+from ansible.module_utils.vf_aws import AwsError
+from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
 from ansible.module_utils.vf_sqs import (
-    attribute_changes,
+    REDRIVE_ALLOW_UNSUPPORTED,
+    declared_options,
     desired_attributes,
-    queue_arn_like,
-    redrive_allow_policy,
-    redrive_policy,
+    queue_plan,
     shown_attributes,
 )
 
-UNSUPPORTED = "(not supported by this endpoint)"
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "fifo": {"type": "bool", "default": False},
+    "visibility_timeout": {"type": "int"},
+    "message_retention": {"type": "int"},
+    "receive_wait_time": {"type": "int"},
+    "delay_seconds": {"type": "int"},
+    "maximum_message_size": {"type": "int"},
+    "sqs_managed_sse": {"type": "bool"},
+    "dead_letter_queue": {"type": "str"},
+    "max_receive_count": {"type": "int", "default": 3},
+    "redrive_allow": {"type": "dict"},
+}
 MISSING = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+DELETED_RECENTLY = frozenset({"AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently"})
 
 
-def read(sqs, name: str) -> tuple[str | None, dict, dict]:
+def read_queue(sqs, name: str) -> tuple[str | None, dict, dict]:
+    """(URL, attributes, tags) of queue ``name``; (None, {}, {}) when it does not exist."""
     try:
         url = sqs.call("get_queue_url", QueueName=name)["QueueUrl"]
     except AwsError as err:
@@ -145,10 +133,7 @@ def read(sqs, name: str) -> tuple[str | None, dict, dict]:
             return None, {}, {}
         raise
     attrs = sqs.call("get_queue_attributes", QueueUrl=url, AttributeNames=["All"]).get("Attributes", {})
-    if "RedriveAllowPolicy" not in attrs and not supports_redrive_allow(sqs, url):
-        attrs["RedriveAllowPolicy"] = UNSUPPORTED
-    tags = sqs.call("list_queue_tags", QueueUrl=url).get("Tags") or {}
-    return url, attrs, tags
+    return url, attrs, sqs.call("list_queue_tags", QueueUrl=url).get("Tags") or {}
 
 
 def supports_redrive_allow(sqs, url: str) -> bool:
@@ -163,182 +148,62 @@ def supports_redrive_allow(sqs, url: str) -> bool:
     return True
 
 
-def queue_arn(sqs, ref: str) -> str | None:
-    if ref.startswith("arn:"):
-        return ref
-    url, attrs, _ = read(sqs, ref)
-    return attrs.get("QueueArn") if url else None
+def read(aws, p: dict) -> dict:
+    """The queue, and the ARN of its dead-letter queue when that is named."""
+    sqs = aws("sqs")
+    url, attrs, tags = read_queue(sqs, p["name"])
+    dlq = p["dead_letter_queue"]
+    dead_letter_arn = dlq if dlq and dlq.startswith("arn:") else None
+    if dlq and not dead_letter_arn and p["state"] == "present":
+        dead_letter_arn = read_queue(sqs, dlq)[1].get("QueueArn")
+    supported = bool(url) and ("RedriveAllowPolicy" in attrs or supports_redrive_allow(sqs, url))
+    return {
+        "url": url,
+        "attributes": attrs,
+        "tags": tags,
+        "dead_letter_arn": dead_letter_arn,
+        "redrive_allow_supported": supported,
+    }
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Create (then set its allow policy, which names its own ARN), or update the queue."""
+    sqs, steps = aws("sqs"), plan.steps
+    url = plan.result["queue_url"]
+    if url:
+        if steps["attributes"]:
+            sqs.call("set_queue_attributes", QueueUrl=url, Attributes=steps["attributes"])
+        apply_tags(sqs, "sqs", url, steps["tags"]["set"], steps["tags"]["remove"])
+        return {}
+    create = {"QueueName": p["name"], "Attributes": steps["attributes"]}
+    if p["tags"]:
+        create["tags"] = {k: str(v) for k, v in p["tags"].items()}
+    url = sqs.call("create_queue", retry_codes=DELETED_RECENTLY, **create)["QueueUrl"]
+    created = sqs.wait_until(
+        lambda: sqs.call("get_queue_attributes", QueueUrl=url, AttributeNames=["QueueArn"]),
+        lambda r: bool(r.get("Attributes", {}).get("QueueArn")),
+        60,
+        f"queue {p['name']} to exist",
+        1.0,
+    )
+    own_arn = created["Attributes"]["QueueArn"]
+    out = {"queue_url": url, "queue_arn": own_arn}
+    if steps["pending_allow"] and not supports_redrive_allow(sqs, url):
+        plan.warnings.append(REDRIVE_ALLOW_UNSUPPORTED.format(name=p["name"]))
+    elif steps["pending_allow"]:
+        policy = desired_attributes(
+            {"redrive_allow_policy": declared_options(p, own_arn, None)["redrive_allow_policy"]}
+        )
+        sqs.call("set_queue_attributes", QueueUrl=url, Attributes=policy)
+        everything = {**steps["attributes"], **policy}
+        out["attributes"] = shown_attributes(everything, everything)
+    return out
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        fifo={"type": "bool", "default": False},
-        visibility_timeout={"type": "int"},
-        message_retention={"type": "int"},
-        receive_wait_time={"type": "int"},
-        delay_seconds={"type": "int"},
-        maximum_message_size={"type": "int"},
-        sqs_managed_sse={"type": "bool"},
-        dead_letter_queue={"type": "str"},
-        max_receive_count={"type": "int", "default": 3},
-        redrive_allow={"type": "dict"},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-        purge_tags={"type": "bool", "default": True},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    sqs = connect_from_params("sqs", p)
-    result: dict = {
-        "name": name,
-        "changed": False,
-        "changes": [],
-        "queue_url": "",
-        "queue_arn": "",
-        "attributes": {},
-    }
-    try:
-        url, attrs, tags = read(sqs, name)
-        if url:
-            result.update(queue_url=url, queue_arn=attrs.get("QueueArn", ""))
-        if p["state"] == "absent":
-            if url:
-                result.update(changed=True, changes=["delete"], diff={"before": {"name": name}, "after": {}})
-                if not module.check_mode:
-                    sqs.call("delete_queue", QueueUrl=url)
-            module.exit_json(**result)
-
-        options = {
-            k: p[k]
-            for k in (
-                "visibility_timeout",
-                "message_retention",
-                "receive_wait_time",
-                "delay_seconds",
-                "maximum_message_size",
-                "sqs_managed_sse",
-                "fifo",
-            )
-        }
-        if p["dead_letter_queue"] is not None:
-            if p["dead_letter_queue"]:
-                dlq_arn = queue_arn(sqs, p["dead_letter_queue"])
-                if dlq_arn is None:
-                    if not module.check_mode:
-                        module.fail_json(
-                            msg=f"queue {name}: dead-letter queue {p['dead_letter_queue']} does not exist",
-                            **result,
-                        )
-                    dlq_arn = f"(new queue {p['dead_letter_queue']})"
-                options["redrive_policy"] = redrive_policy(dlq_arn, p["max_receive_count"])
-            else:
-                options["redrive_policy"] = {}
-        # The allow policy names source queues by ARN; names are in this queue's account and region.
-        allow = p["redrive_allow"]
-        own_arn = attrs.get("QueueArn")
-        if allow is not None and allow and own_arn:
-            sources = [
-                s if s.startswith("arn:") else queue_arn_like(own_arn, s)
-                for s in allow.get("source_queues") or []
-            ]
-            options["redrive_allow_policy"] = redrive_allow_policy(
-                allow.get("permission", "byQueue"), sources
-            )
-        elif allow is not None and not allow:
-            options["redrive_allow_policy"] = {}
-        if attrs.get("RedriveAllowPolicy") == UNSUPPORTED:
-            attrs.pop("RedriveAllowPolicy")
-            if options.pop("redrive_allow_policy", None) is not None:
-                module.warn(
-                    f"queue {name}: this SQS endpoint does not support redrive-allow policies; not managed"
-                )
-        desired = desired_attributes(options)
-        changed_attrs = attribute_changes(attrs, desired) if url else {}
-        if url and "FifoQueue" in changed_attrs:
-            module.fail_json(msg=f"queue {name}: FifoQueue cannot change on an existing queue", **result)
-        to_set, to_remove = tag_changes(tags, p["tags"], p["purge_tags"])
-
-        changes = [] if url else ["create"]
-        changes += [
-            f"{k} {shown_attributes({k: old}, [k])[k]!r} -> {shown_attributes({k: new}, [k])[k]!r}"
-            for k, (old, new) in changed_attrs.items()
-        ]
-        if url and (to_set or to_remove):
-            changes.append("tags")
-        # A new queue gets its allow policy once its ARN is known (right after creation).
-        pending_allow = allow is not None and bool(allow) and not own_arn
-        result["changes"] = changes
-        result["attributes"] = shown_attributes({**attrs, **desired}, desired)
-        if not changes:
-            module.exit_json(**result)
-        after_tags = dict(p["tags"]) if p["purge_tags"] else {**tags, **p["tags"]}
-        before = {"attributes": shown_attributes(attrs, desired), "tags": tags} if url else {}
-        after = {"attributes": shown_attributes({**attrs, **desired}, desired), "tags": after_tags}
-        if pending_allow:
-            after["attributes"]["RedriveAllowPolicy"] = {
-                "redrivePermission": allow.get("permission", "byQueue"),
-                "sourceQueues": allow.get("source_queues") or [],
-            }
-        result.update(changed=True, diff={"before": before, "after": after})
-        if module.check_mode:
-            module.exit_json(**result)
-
-        if url is None:
-            create = {"QueueName": name, "Attributes": desired}
-            if p["tags"]:
-                create["tags"] = {k: str(v) for k, v in p["tags"].items()}
-            url = sqs.call(
-                "create_queue",
-                retry_codes=frozenset(
-                    {"AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently"}
-                ),
-                **create,
-            )["QueueUrl"]
-            created = sqs.wait_until(
-                lambda: sqs.call("get_queue_attributes", QueueUrl=url, AttributeNames=["QueueArn"]),
-                lambda r: bool(r.get("Attributes", {}).get("QueueArn")),
-                60,
-                f"queue {name} to exist",
-                1.0,
-            )
-            own_arn = created["Attributes"]["QueueArn"]
-            if pending_allow and not supports_redrive_allow(sqs, url):
-                module.warn(
-                    f"queue {name}: this SQS endpoint does not support redrive-allow policies; not managed"
-                )
-            elif pending_allow:
-                sources = [
-                    s if s.startswith("arn:") else queue_arn_like(own_arn, s)
-                    for s in allow.get("source_queues") or []
-                ]
-                policy = desired_attributes(
-                    {
-                        "redrive_allow_policy": redrive_allow_policy(
-                            allow.get("permission", "byQueue"), sources
-                        )
-                    }
-                )
-                sqs.call("set_queue_attributes", QueueUrl=url, Attributes=policy)
-                result["attributes"] = shown_attributes({**desired, **policy}, {**desired, **policy})
-        else:
-            if changed_attrs:
-                sqs.call(
-                    "set_queue_attributes",
-                    QueueUrl=url,
-                    Attributes={k: new for k, (_, new) in changed_attrs.items()},
-                )
-            if to_remove:
-                sqs.call("untag_queue", QueueUrl=url, TagKeys=to_remove)
-            if to_set:
-                sqs.call("tag_queue", QueueUrl=url, Tags=to_set)
-        result.update(queue_url=url, queue_arn=own_arn)
-        module.exit_json(**result)
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile one queue."""
+    module = AnsibleModule(**module_args(OPTIONS))
+    reconcile(module, read, queue_plan, apply)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible.module_utils.vf_module import Call, Plan, ReconcileError, deletion, tag_plan
+
 # describe_user_pool fields update_user_pool takes and we do not manage: carried over unchanged.
 POOL_CARRIED_FIELDS = (
     "LambdaConfig",
@@ -167,3 +169,42 @@ def client_update_params(current: Mapping[str, Any], desired: Mapping[str, Any])
 def jwks_url(region: str, pool_id: str) -> str:
     """Where AWS serves a pool's signing keys (locally the emulator's URL is configuration instead)."""
     return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}/.well-known/jwks.json"
+
+
+# --- the plan of vf_cognito_user_pool -------------------------------------------------------
+
+
+def user_pool_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to a user pool and its app client. ``current``: ``pool`` (describe_user_pool
+    or None), ``client`` (describe_user_pool_client or None) and ``region``."""
+    pool, client, name = current["pool"], current["client"], p["name"]
+    result = {"name": name, "user_pool_id": "", "user_pool_arn": "", "client_id": "", "jwks_url": ""}
+    if pool:
+        result.update(
+            user_pool_id=pool["Id"],
+            user_pool_arn=pool.get("Arn", ""),
+            jwks_url=jwks_url(current["region"], pool["Id"]),
+        )
+    if client:
+        result["client_id"] = client["ClientId"]
+    if p["state"] == "absent":
+        delete = Call("cognito-idp", "delete_user_pool", {"UserPoolId": result["user_pool_id"]})
+        return deletion(result, {"name": name} if pool else None, delete)
+    want_pool, want_client = desired_pool(p), desired_client(p)
+    changed_pool = pool_changes(pool, want_pool)
+    if "UsernameAttributes" in changed_pool:
+        raise ReconcileError(
+            f"user pool {name}: UsernameAttributes cannot change on an existing pool", **result
+        )
+    tags = tag_plan((pool or {}).get("UserPoolTags") or {}, p["tags"], True)
+    changed_client = client_changes(client, want_client)
+    changes = [f"pool {c}" for c in changed_pool]
+    changes += ["pool tags"] if pool and (tags["set"] or tags["remove"]) else []
+    changes += [f"client {c}" for c in changed_client]
+    before = {"pool": pool_of(pool), "client": client_of(client) if client else {}} if pool else {}
+    after = {"pool": want_pool, "client": want_client}
+    steps = {"pool": want_pool, "client": want_client, "tags": tags}
+    steps.update(
+        update_pool=bool(pool) and changed_pool != [], update_client=bool(client) and changed_client != []
+    )
+    return Plan(changes, before, after, result, steps)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible.module_utils.vf_module import Plan, deletion
+
 PUBLIC_ACCESS_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 ABORT_MULTIPART_RULE = "abort-incomplete-multipart-uploads"
 EXPIRE_UPLOADS_RULE = "expire-abandoned-uploads"
@@ -155,3 +157,33 @@ def bucket_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]
         for key in ("public_access", "encryption", "cors", "lifecycle", "tags")
         if desired.get(key) is not None and current.get(key) != desired[key]
     ]
+
+
+# --- the plan of vf_s3_bucket ---------------------------------------------------------------
+
+SETTINGS = ("public_access", "encryption", "cors", "lifecycle", "tags")
+
+
+def bucket_plan(current: Mapping[str, Any] | None, p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one bucket. ``current``: its settings as ``read`` normalized them (the
+    ``*_of`` functions, tags as a dict), or None when it does not exist."""
+    name = p["name"]
+    result = {"name": name, "arn": f"arn:aws:s3:::{name}"}
+    if p["state"] == "absent":
+        return deletion(result, {"name": name} if current is not None else None)
+    tags = dict(p["tags"]) if p["purge_tags"] or current is None else {**current["tags"], **p["tags"]}
+    desired = {
+        "public_access": desired_public_access(p["block_public_access"]),
+        "encryption": desired_encryption(p["encryption"], p["kms_key_id"]),
+        "cors": cors_of(p["cors_rules"]),
+        "lifecycle": desired_lifecycle(
+            p["abort_incomplete_multipart_days"], p["expire_days"], p["expire_prefix"]
+        ),
+        "tags": {k: str(v) for k, v in tags.items()},
+    }
+    changes = bucket_changes(current, desired)
+    todo = set(changes)
+    if current is None:  # a new bucket: everything is set, CORS only when declared
+        todo = {"public_access", "encryption", "lifecycle", "tags"} | ({"cors"} if desired["cors"] else set())
+    steps = {"create": current is None, "settings": [s for s in SETTINGS if s in todo], "desired": desired}
+    return Plan(changes, current or {}, desired, result, steps)

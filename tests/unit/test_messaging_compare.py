@@ -290,7 +290,7 @@ def test_updates_carry_what_update_calls_would_otherwise_reset():
 
 
 def test_published_outputs_compare_value_description_and_tags():
-    from vf_ssm_parameters import parameters_changes
+    from ansible.module_utils.vf_ssm import parameters_changes
 
     current = {
         "/vf/dev/queue-url": {
