@@ -62,33 +62,39 @@ options:
     elements: str
     default: []
   instance_refresh:
-    description: Start an instance refresh when the launch template or its version changes.
+    description:
+      - Roll the instances with an instance refresh whenever any runs another launch template
+        version than the group's (after a template change, or a refresh that did not finish).
+      - A refresh that does not start fails the task; so does one that ends C(Failed),
+        C(Cancelled) or rolled back (with I(instance_refresh_wait)).
+      - Needs a numeric I(launch_template) version. An endpoint without the API (the emulator)
+        is warned about and its instances keep their version.
     type: bool
     default: true
   min_healthy_percentage:
-    description: Instance refresh minimum healthy percentage.
+    description:
+      - The share of capacity kept in service during a refresh. With 100 and
+        I(max_healthy_percentage) 200, each replacement is launched and healthy before the
+        instance it replaces is terminated, so even a single instance is never taken down first.
     type: int
-    default: 90
+    default: 100
+  max_healthy_percentage:
+    description: How far above the desired capacity a refresh may launch replacements.
+    type: int
+    default: 200
+  instance_refresh_wait:
+    description: Wait for the refresh to end (and fail unless it ends C(Successful)).
+    type: bool
+    default: true
+  instance_refresh_timeout:
+    description: Seconds to wait for a refresh.
+    type: int
+    default: 1800
   wait_timeout:
     description: Seconds to wait for the group to disappear with I(state=absent).
     type: int
     default: 600
-  state:
-    description: C(present) or C(absent) (force-deleted with its instances).
-    type: str
-    choices: [present, absent]
-    default: present
-  tags:
-    description: Tags (propagated at launch).
-    type: dict
-    default: {}
-  purge_tags:
-    description: Remove tags that I(tags) does not list.
-    type: bool
-    default: true
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state, vf_aws.tags]
 author: VideoForge
 """
 
@@ -109,223 +115,155 @@ arn:
   description: The group ARN.
   returned: when it exists
   type: str
-instance_refresh_id:
-  description: The instance refresh started by this run.
+instance_refresh:
+  description: The instance refresh this run started or followed (C(id), C(status)).
   returned: when one was started
-  type: str
+  type: dict
 desired_capacity:
   description: The desired capacity after the run.
   returned: when state=present
   type: int
-changes:
-  description: What differs from the declared state.
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_autoscaling import asg_changes, asg_tag_changes
-from ansible.module_utils.vf_aws import (
-    AwsClient,
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    fail_with,
-    require_boto3,
-)
+from ansible.module_utils.vf_autoscaling import REFRESH_DONE, REFRESH_RUNNING, group_plan
+from ansible.module_utils.vf_aws import ROLE_NOT_YET, AwsError
+from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
+
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "launch_template": {"type": "dict"},
+    "min_size": {"type": "int", "default": 0},
+    "max_size": {"type": "int", "default": 1},
+    "desired_capacity": {"type": "int"},
+    "preserve_desired_capacity": {"type": "bool", "default": True},
+    "subnets": {"type": "list", "elements": "str", "default": []},
+    "health_check_type": {"type": "str", "default": "EC2"},
+    "health_check_grace_period": {"type": "int", "default": 300},
+    "default_instance_warmup": {"type": "int"},
+    "metrics": {"type": "list", "elements": "str", "default": []},
+    "instance_refresh": {"type": "bool", "default": True},
+    "min_healthy_percentage": {"type": "int", "default": 100},
+    "max_healthy_percentage": {"type": "int", "default": 200},
+    "instance_refresh_wait": {"type": "bool", "default": True},
+    "instance_refresh_timeout": {"type": "int", "default": 1800},
+    "wait_timeout": {"type": "int", "default": 600},
+}
+
+# What an endpoint without instance refresh answers (an HTML error page, or no such action).
+NOT_THE_API = frozenset({"ResponseParserError", "InvalidAction", "NotImplemented"})
 
 
 def describe(asg, name: str) -> dict | None:
-    groups = asg.call("describe_auto_scaling_groups", AutoScalingGroupNames=[name]).get(
-        "AutoScalingGroups", []
-    )
-    groups = [g for g in groups if g.get("Status") != "Delete in progress"]
-    return groups[0] if groups else None
+    """describe_auto_scaling_groups' entry (not one being deleted), or None."""
+    groups = asg.paginate("describe_auto_scaling_groups", "AutoScalingGroups", AutoScalingGroupNames=[name])
+    return next((g for g in groups if g.get("Status") != "Delete in progress"), None)
 
 
-def start_refresh(asg, name: str, min_healthy: int, warn) -> str | None:
-    """Start a rolling instance refresh; None when one is already running or the endpoint lacks the API."""
-    once = AwsClient(asg.client, retries=0)  # a missing API answers 500: do not retry it
-    try:
-        refresh = once.call(
-            "start_instance_refresh",
-            AutoScalingGroupName=name,
-            Strategy="Rolling",
-            Preferences={"MinHealthyPercentage": min_healthy},
+def read(aws, p: dict) -> dict:
+    """The group, and its instance refreshes (newest first) when it has instances to roll."""
+    asg = aws("autoscaling")
+    group = describe(asg, p["name"])
+    found = {"group": group, "refreshes": [], "refresh_supported": True}
+    if group and group.get("Instances") and p["instance_refresh"] and p["state"] == "present":
+        try:
+            found["refreshes"] = asg.call(
+                "describe_instance_refreshes", AutoScalingGroupName=p["name"], MaxRecords=1
+            )["InstanceRefreshes"]
+        except AwsError as err:
+            if err.code not in NOT_THE_API:
+                raise
+            found["refresh_supported"] = False
+    return found
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Delete, create, or update the group, its metrics and tags; a new template version rolls
+    the instances (instance refresh)."""
+    asg, name, changes = aws("autoscaling"), p["name"], plan.changes
+    if plan.steps.get("delete"):
+        asg.call("delete_auto_scaling_group", AutoScalingGroupName=name, ForceDelete=True)
+        asg.wait_until(
+            lambda: describe(asg, name),
+            lambda g: g is None,
+            p["wait_timeout"],
+            f"Auto Scaling Group {name} to be deleted",
+            interval=5,
         )
-    except AwsError as err:
-        if err.code == "InstanceRefreshInProgress":
-            warn(f"an instance refresh of {name} is already running; it was not restarted")
-            return None
-        if (err.status or 0) >= 500:
-            warn(f"the endpoint does not implement instance refresh ({err.message[:80]}): not rolled")
-            return None
-        raise
-    except Exception as exc:  # botocore cannot parse an HTML error page of an emulator
-        warn(f"the endpoint does not implement instance refresh ({type(exc).__name__}): not rolled")
-        return None
-    return refresh["InstanceRefreshId"]
-
-
-def summary(g: dict | None) -> dict:
-    if not g:
         return {}
-    lt = g.get("LaunchTemplate") or {}
-    return {
-        "min_size": g["MinSize"],
-        "max_size": g["MaxSize"],
-        "desired_capacity": g.get("DesiredCapacity"),
-        "launch_template": {"name": lt.get("LaunchTemplateName"), "version": lt.get("Version")},
-        "subnets": sorted(s for s in (g.get("VPCZoneIdentifier") or "").split(",") if s),
-        "health_check_type": g.get("HealthCheckType"),
-        "metrics": sorted(m["Metric"] for m in g.get("EnabledMetrics") or []),
-        "tags": {t["Key"]: t["Value"] for t in g.get("Tags") or []},
-    }
+    request = plan.steps["request"]
+    if "create" in changes:
+        tags = [{"Key": k, "Value": str(v), "PropagateAtLaunch": True} for k, v in sorted(p["tags"].items())]
+        asg.call("create_auto_scaling_group", not_yet=ROLE_NOT_YET, **request, Tags=tags)
+    elif set(changes) - {"tags", "metrics"}:
+        asg.call("update_auto_scaling_group", not_yet=ROLE_NOT_YET, **request)
+    if plan.steps["stale_metrics"] and "metrics" in changes:
+        asg.call("disable_metrics_collection", AutoScalingGroupName=name, Metrics=plan.steps["stale_metrics"])
+    if p["metrics"] and ("metrics" in changes or "create" in changes):
+        asg.call(
+            "enable_metrics_collection",
+            AutoScalingGroupName=name,
+            Metrics=p["metrics"],
+            Granularity="1Minute",
+        )
+    if "tags" in changes:
+        apply_group_tags(asg, name, p["tags"], plan.steps["tag"], plan.steps["untag"])
+    out = {}
+    if plan.steps["refresh"]:
+        out["instance_refresh"] = roll(asg, plan.steps["refresh"], p)
+    fresh = describe(asg, name)
+    return {**out, "arn": fresh["AutoScalingGroupARN"], "desired_capacity": fresh["DesiredCapacity"]}
+
+
+def apply_group_tags(asg, name: str, tags: dict, to_set: list, to_delete: list) -> None:
+    """Set and delete group tags; every declared tag propagates to the instances."""
+    ident = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
+    if to_delete:
+        asg.call("delete_tags", Tags=[{**ident, "Key": k} for k in to_delete])
+    if to_set:
+        tagged = [{**ident, "Key": k, "Value": str(tags[k]), "PropagateAtLaunch": True} for k in to_set]
+        asg.call("create_or_update_tags", Tags=tagged)
+
+
+def roll(asg, request: dict, p: dict) -> dict:
+    """Start the instance refresh (or follow the one already running) and, with
+    I(instance_refresh_wait), poll it: anything but Successful fails the task with its reason."""
+    name = p["name"]
+    try:
+        refresh_id = asg.call("start_instance_refresh", **request)["InstanceRefreshId"]
+    except AwsError as err:
+        if err.code != "InstanceRefreshInProgress":
+            raise ReconcileError(
+                f"the instance refresh of {name} did not start: {err.code}: {err.message}"
+            ) from err
+        running = asg.call("describe_instance_refreshes", AutoScalingGroupName=name, MaxRecords=1)[
+            "InstanceRefreshes"
+        ]
+        refresh_id = running[0]["InstanceRefreshId"]
+    if not p["instance_refresh_wait"]:
+        return {"id": refresh_id, "status": "Pending"}
+    ended = asg.wait_until(
+        lambda: asg.call(
+            "describe_instance_refreshes", AutoScalingGroupName=name, InstanceRefreshIds=[refresh_id]
+        )["InstanceRefreshes"][0],
+        lambda r: r["Status"] not in REFRESH_RUNNING,
+        p["instance_refresh_timeout"],
+        f"the instance refresh {refresh_id} of {name}",
+        interval=15,
+    )
+    outcome = {"id": refresh_id, "status": ended["Status"]}
+    if ended["Status"] != REFRESH_DONE:
+        reason = ended.get("StatusReason") or "no reason given"
+        raise ReconcileError(
+            f"the instance refresh of {name} ended {ended['Status']}: {reason}", instance_refresh=outcome
+        )
+    return outcome
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        launch_template={"type": "dict"},
-        min_size={"type": "int", "default": 0},
-        max_size={"type": "int", "default": 1},
-        desired_capacity={"type": "int"},
-        preserve_desired_capacity={"type": "bool", "default": True},
-        subnets={"type": "list", "elements": "str", "default": []},
-        health_check_type={"type": "str", "default": "EC2"},
-        health_check_grace_period={"type": "int", "default": 300},
-        default_instance_warmup={"type": "int"},
-        metrics={"type": "list", "elements": "str", "default": []},
-        instance_refresh={"type": "bool", "default": True},
-        min_healthy_percentage={"type": "int", "default": 90},
-        wait_timeout={"type": "int", "default": 600},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-        purge_tags={"type": "bool", "default": True},
-    )
-    module = AnsibleModule(
-        argument_spec=spec, supports_check_mode=True, required_if=[("state", "present", ["launch_template"])]
-    )
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    asg = connect_from_params("autoscaling", p)
-    result: dict = {"name": name, "changed": False, "changes": []}
-    try:
-        current = describe(asg, name)
-        if p["state"] == "absent":
-            if current:
-                result.update(
-                    changed=True, changes=["delete"], diff={"before": summary(current), "after": {}}
-                )
-                if not module.check_mode:
-                    asg.call("delete_auto_scaling_group", AutoScalingGroupName=name, ForceDelete=True)
-                    asg.wait_until(
-                        lambda: describe(asg, name),
-                        lambda g: g is None,
-                        p["wait_timeout"],
-                        f"Auto Scaling Group {name} to be deleted",
-                        interval=5,
-                    )
-            module.exit_json(**result)
-
-        lt = {
-            "name": p["launch_template"]["name"],
-            "version": str(p["launch_template"].get("version") or "$Default"),
-        }
-        desired = dict(p, launch_template=lt)
-        changes = asg_changes(current, desired)
-        result["changes"] = changes
-        after = {
-            "min_size": p["min_size"],
-            "max_size": p["max_size"],
-            "desired_capacity": (current or {}).get("DesiredCapacity")
-            if current and "desired_capacity" not in changes
-            else p["desired_capacity"],
-            "launch_template": lt,
-            "subnets": sorted(p["subnets"]),
-            "health_check_type": p["health_check_type"],
-            "metrics": sorted(p["metrics"]),
-            "tags": dict(p["tags"]),
-        }
-        if changes:
-            result.update(changed=True, diff={"before": summary(current), "after": after})
-        if module.check_mode or not changes:
-            module.exit_json(
-                **result,
-                arn=(current or {}).get("AutoScalingGroupARN"),
-                desired_capacity=after["desired_capacity"],
-            )
-        req = {
-            "AutoScalingGroupName": name,
-            "LaunchTemplate": {"LaunchTemplateName": lt["name"], "Version": lt["version"]},
-            "MinSize": p["min_size"],
-            "MaxSize": p["max_size"],
-            "VPCZoneIdentifier": ",".join(p["subnets"]),
-            "HealthCheckType": p["health_check_type"],
-            "HealthCheckGracePeriod": p["health_check_grace_period"],
-        }
-        if p["default_instance_warmup"] is not None:
-            req["DefaultInstanceWarmup"] = p["default_instance_warmup"]
-        if "create" in changes:
-            if p["desired_capacity"] is not None:
-                req["DesiredCapacity"] = p["desired_capacity"]
-            req["Tags"] = [
-                {"Key": k, "Value": str(v), "PropagateAtLaunch": True} for k, v in sorted(p["tags"].items())
-            ]
-            asg.call("create_auto_scaling_group", **req)
-            if p["metrics"]:
-                asg.call(
-                    "enable_metrics_collection",
-                    AutoScalingGroupName=name,
-                    Metrics=p["metrics"],
-                    Granularity="1Minute",
-                )
-            fresh = describe(asg, name)
-            module.exit_json(
-                **result, arn=fresh["AutoScalingGroupARN"], desired_capacity=fresh["DesiredCapacity"]
-            )
-        if "desired_capacity" in changes:
-            req["DesiredCapacity"] = p["desired_capacity"]
-        if set(changes) - {"tags", "metrics"}:
-            asg.call("update_auto_scaling_group", **req)
-        if "metrics" in changes:
-            enabled = {m["Metric"] for m in current.get("EnabledMetrics") or []}
-            stale = sorted(enabled - set(p["metrics"]))
-            if stale:
-                asg.call("disable_metrics_collection", AutoScalingGroupName=name, Metrics=stale)
-            if p["metrics"]:
-                asg.call(
-                    "enable_metrics_collection",
-                    AutoScalingGroupName=name,
-                    Metrics=p["metrics"],
-                    Granularity="1Minute",
-                )
-        if "tags" in changes:
-            to_set, to_delete = asg_tag_changes(current.get("Tags") or [], p["tags"], p["purge_tags"])
-            ident = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
-            if to_delete:
-                asg.call("delete_tags", Tags=[{**ident, "Key": k} for k in to_delete])
-            if to_set:
-                asg.call(
-                    "create_or_update_tags",
-                    Tags=[
-                        {**ident, "Key": k, "Value": str(p["tags"][k]), "PropagateAtLaunch": True}
-                        for k in to_set
-                    ],
-                )
-        if "launch_template" in changes and p["instance_refresh"]:
-            refresh_id = start_refresh(asg, name, p["min_healthy_percentage"], module.warn)
-            if refresh_id:
-                result["instance_refresh_id"] = refresh_id
-        fresh = describe(asg, name)
-        module.exit_json(
-            **result, arn=fresh["AutoScalingGroupARN"], desired_capacity=fresh["DesiredCapacity"]
-        )
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile one Auto Scaling Group."""
+    module = AnsibleModule(**module_args(OPTIONS, required_if=[("state", "present", ["launch_template"])]))
+    reconcile(module, read, group_plan, apply)
 
 
 if __name__ == "__main__":

@@ -35,22 +35,7 @@ options:
     description: With I(state=absent), delete the repository even when it holds images.
     type: bool
     default: true
-  state:
-    description: C(present) or C(absent).
-    type: str
-    choices: [present, absent]
-    default: present
-  tags:
-    description: Tags of the repository.
-    type: dict
-    default: {}
-  purge_tags:
-    description: Remove tags that I(tags) does not list.
-    type: bool
-    default: true
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state, vf_aws.tags]
 author: VideoForge
 """
 
@@ -77,173 +62,88 @@ uri:
   description: The repository URI (registry/name) to tag and push images to.
   returned: when it exists
   type: str
-changes:
-  description: What differs from the declared state.
-  returned: always
-  type: list
-  elements: str
 """
 
 import base64
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    dict_to_tags,
-    fail_with,
-    require_boto3,
-    tag_changes,
-    tags_to_dict,
-)
+from ansible.module_utils.vf_aws import AwsError, dict_to_tags, tags_to_dict
+from ansible.module_utils.vf_ecr import repository_plan
+from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "image_tag_mutability": {"type": "str", "choices": ["IMMUTABLE", "MUTABLE"], "default": "IMMUTABLE"},
+    "scan_on_push": {"type": "bool", "default": True},
+    "image_tag": {"type": "str"},
+    "return_login": {"type": "bool", "default": False},
+    "force_delete": {"type": "bool", "default": True},
+}
 
 
-def repository_changes(current: dict | None, desired: dict) -> list[str]:
-    """``current`` is describe_repositories' entry plus ``tags`` (a dict)."""
-    if current is None:
-        return ["create"]
-    changes = []
-    if current.get("imageTagMutability", "MUTABLE") != desired["image_tag_mutability"]:
-        changes.append("image_tag_mutability")
-    scan = (current.get("imageScanningConfiguration") or {}).get("scanOnPush", False)
-    if bool(scan) != desired["scan_on_push"]:
-        changes.append("scan_on_push")
-    to_set, to_remove = tag_changes(current.get("tags", {}), desired["tags"], desired["purge_tags"])
-    if to_set or to_remove:
-        changes.append("tags")
-    return changes
-
-
-def describe(ecr, name: str) -> dict | None:
+def read(aws, p: dict) -> dict:
+    """The repository with its tags, whether I(image_tag) is pushed, and a registry login."""
+    ecr = aws("ecr")
     try:
-        repo = ecr.call("describe_repositories", repositoryNames=[name])["repositories"][0]
+        repo = ecr.call("describe_repositories", repositoryNames=[p["name"]])["repositories"][0]
+        repo["tags"] = tags_to_dict(
+            ecr.call("list_tags_for_resource", resourceArn=repo["repositoryArn"]).get("tags")
+        )
     except AwsError as err:
-        if err.code == "RepositoryNotFoundException":
-            return None
-        raise
-    repo["tags"] = tags_to_dict(
-        ecr.call("list_tags_for_resource", resourceArn=repo["repositoryArn"]).get("tags")
-    )
-    return repo
+        if err.code != "RepositoryNotFoundException":
+            raise
+        repo = None
+    return {"repository": repo, "extras": extras(aws, p, repo is not None) if p["state"] == "present" else {}}
 
 
-def extras(ecr, name: str, p: dict, exists: bool, no_log_values: set) -> dict:
-    """The read-only extras: whether a tag is pushed, and a registry login."""
-    out: dict = {}
+def extras(aws, p: dict, exists: bool) -> dict:
+    """The read-only extras: whether a tag is pushed, and a registry login (its password hidden)."""
+    ecr, out = aws("ecr"), {}
     if p["image_tag"]:
-        found = False
+        out["image_exists"] = False
         if exists:
             try:
-                ecr.call("describe_images", repositoryName=name, imageIds=[{"imageTag": p["image_tag"]}])
-                found = True
+                ecr.call("describe_images", repositoryName=p["name"], imageIds=[{"imageTag": p["image_tag"]}])
+                out["image_exists"] = True
             except AwsError as err:
                 if err.code != "ImageNotFoundException":
                     raise
-        out["image_exists"] = found
     if p["return_login"]:
         data = ecr.call("get_authorization_token")["authorizationData"][0]
         username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
-        no_log_values.add(password)
+        aws.hide(password)
         out["login"] = {"username": username, "password": password, "registry": data["proxyEndpoint"]}
     return out
 
 
-def summary(repo: dict | None) -> dict:
-    if not repo:
-        return {}
-    return {
-        "image_tag_mutability": repo.get("imageTagMutability"),
-        "scan_on_push": (repo.get("imageScanningConfiguration") or {}).get("scanOnPush", False),
-        "tags": repo.get("tags", {}),
-    }
+def apply(aws, plan, p: dict) -> dict:
+    """Create, or update the repository's settings and tags."""
+    ecr, name, changes = aws("ecr"), p["name"], plan.changes
+    if "create" in changes:
+        req = {
+            "repositoryName": name,
+            "imageTagMutability": p["image_tag_mutability"],
+            "imageScanningConfiguration": {"scanOnPush": p["scan_on_push"]},
+        }
+        if p["tags"]:
+            req["tags"] = dict_to_tags(p["tags"])
+        repo = ecr.call("create_repository", **req)["repository"]
+        return {"arn": repo["repositoryArn"], "uri": repo["repositoryUri"]}
+    if "image_tag_mutability" in changes:
+        ecr.call(
+            "put_image_tag_mutability", repositoryName=name, imageTagMutability=p["image_tag_mutability"]
+        )
+    if "scan_on_push" in changes:
+        scanning = {"scanOnPush": p["scan_on_push"]}
+        ecr.call("put_image_scanning_configuration", repositoryName=name, imageScanningConfiguration=scanning)
+    apply_tags(ecr, "ecr", plan.result["arn"], plan.steps["tags"]["set"], plan.steps["tags"]["remove"])
+    return {}
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        image_tag_mutability={"type": "str", "choices": ["IMMUTABLE", "MUTABLE"], "default": "IMMUTABLE"},
-        scan_on_push={"type": "bool", "default": True},
-        image_tag={"type": "str"},
-        return_login={"type": "bool", "default": False},
-        force_delete={"type": "bool", "default": True},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-        purge_tags={"type": "bool", "default": True},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    ecr = connect_from_params("ecr", p)
-    result: dict = {"name": name, "changed": False, "changes": []}
-    try:
-        current = describe(ecr, name)
-        if p["state"] == "absent":
-            if current:
-                result.update(
-                    changed=True, changes=["delete"], diff={"before": summary(current), "after": {}}
-                )
-                if not module.check_mode:
-                    ecr.call("delete_repository", repositoryName=name, force=p["force_delete"])
-            module.exit_json(**result)
-        changes = repository_changes(current, p)
-        result["changes"] = changes
-        if changes:
-            after = {
-                "image_tag_mutability": p["image_tag_mutability"],
-                "scan_on_push": p["scan_on_push"],
-                "tags": dict(p["tags"]),
-            }
-            result.update(changed=True, diff={"before": summary(current), "after": after})
-        if module.check_mode or not changes:
-            module.exit_json(
-                **result,
-                **extras(ecr, name, p, current is not None, module.no_log_values),
-                arn=(current or {}).get("repositoryArn"),
-                uri=(current or {}).get("repositoryUri"),
-            )
-        if "create" in changes:
-            req = {
-                "repositoryName": name,
-                "imageTagMutability": p["image_tag_mutability"],
-                "imageScanningConfiguration": {"scanOnPush": p["scan_on_push"]},
-            }
-            if p["tags"]:
-                req["tags"] = dict_to_tags(p["tags"])
-            current = ecr.call("create_repository", **req)["repository"]
-            module.exit_json(
-                **result,
-                **extras(ecr, name, p, True, module.no_log_values),
-                arn=current["repositoryArn"],
-                uri=current["repositoryUri"],
-            )
-        arn = current["repositoryArn"]
-        if "image_tag_mutability" in changes:
-            ecr.call(
-                "put_image_tag_mutability", repositoryName=name, imageTagMutability=p["image_tag_mutability"]
-            )
-        if "scan_on_push" in changes:
-            ecr.call(
-                "put_image_scanning_configuration",
-                repositoryName=name,
-                imageScanningConfiguration={"scanOnPush": p["scan_on_push"]},
-            )
-        if "tags" in changes:
-            to_set, to_remove = tag_changes(current["tags"], p["tags"], p["purge_tags"])
-            if to_remove:
-                ecr.call("untag_resource", resourceArn=arn, tagKeys=to_remove)
-            if to_set:
-                ecr.call("tag_resource", resourceArn=arn, tags=dict_to_tags(to_set))
-        module.exit_json(
-            **result,
-            **extras(ecr, name, p, True, module.no_log_values),
-            arn=arn,
-            uri=current["repositoryUri"],
-        )
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile one ECR repository."""
+    module = AnsibleModule(**module_args(OPTIONS))
+    reconcile(module, read, repository_plan, apply)
 
 
 if __name__ == "__main__":

@@ -66,13 +66,7 @@ options:
     description: Tags of the task definition (changing only tags registers no revision).
     type: dict
     default: {}
-  purge_tags:
-    description: Remove tags that I(tags) does not list.
-    type: bool
-    default: true
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state, vf_aws.tags]
 author: VideoForge
 """
 
@@ -101,11 +95,6 @@ registered:
   description: Whether a new revision was (or would be) registered.
   returned: always
   type: bool
-changes:
-  description: Dotted paths of what differs (C(containerDefinitions.web.environment), C(cpu)...).
-  returned: always
-  type: list
-  elements: str
 deregistered:
   description: ARNs of revisions deregistered (or that would be).
   returned: always
@@ -114,136 +103,16 @@ deregistered:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    dict_to_tags,
-    fail_with,
-    require_boto3,
-    tag_changes,
-    tags_to_dict,
-)
-from ansible.module_utils.vf_ecs import (
-    family_revisions_to_deregister,
-    normalize_task_definition,
-    task_definition_changes,
-)
-
-
-def read_latest(ecs, family: str) -> tuple[dict | None, dict]:
-    try:
-        resp = ecs.call("describe_task_definition", taskDefinition=family, include=["TAGS"])
-    except AwsError as err:
-        # ECS answers ClientException "Unable to describe task definition" for an unknown family.
-        if err.code in ("ClientException", "InvalidParameterException"):
-            return None, {}
-        raise
-    td = resp["taskDefinition"]
-    if td.get("status") != "ACTIVE":
-        return None, {}
-    return td, tags_to_dict(resp.get("tags"), "key", "value")
-
-
-def active_arns(ecs, family: str) -> list[str]:
-    return ecs.paginate(
-        "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status="ACTIVE", sort="DESC"
-    )
+from ansible.module_utils.vf_ecs import TASK_DEFINITION_OPTIONS, task_definition_plan
+from ansible.module_utils.vf_ecs_aws import apply_task_definition, read_task_definition
+from ansible.module_utils.vf_module import module_args, reconcile
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        family={"type": "str", "required": True},
-        container_definitions={"type": "list", "elements": "dict"},
-        cpu={"type": "str"},
-        memory={"type": "str"},
-        network_mode={"type": "str", "default": "awsvpc", "choices": ["awsvpc", "bridge", "host", "none"]},
-        requires_compatibilities={"type": "list", "elements": "str", "default": ["FARGATE"]},
-        execution_role_arn={"type": "str"},
-        task_role_arn={"type": "str"},
-        runtime_platform={"type": "dict"},
-        keep_revisions={"type": "int", "default": 5},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-        purge_tags={"type": "bool", "default": True},
-    )
-    module = AnsibleModule(
-        argument_spec=spec,
-        supports_check_mode=True,
-        required_if=[("state", "present", ["container_definitions"])],
-    )
-    require_boto3(module.fail_json)
-    p = module.params
-    family = p["family"]
-    ecs = connect_from_params("ecs", p)
-    result: dict = {
-        "family": family,
-        "changed": False,
-        "changes": [],
-        "registered": False,
-        "deregistered": [],
-    }
-    try:
-        current, current_tags = read_latest(ecs, family)
-        if p["state"] == "absent":
-            arns = family_revisions_to_deregister(active_arns(ecs, family), family, 0)
-            if arns:
-                result.update(changed=True, changes=["delete"], deregistered=arns)
-                result["diff"] = {"before": {"active_revisions": arns}, "after": {"active_revisions": []}}
-                if not module.check_mode:
-                    for arn in arns:
-                        ecs.call("deregister_task_definition", taskDefinition=arn)
-            module.exit_json(**result)
-
-        desired = {
-            "family": family,
-            "containerDefinitions": p["container_definitions"],
-            "networkMode": p["network_mode"],
-            "requiresCompatibilities": p["requires_compatibilities"],
-            "cpu": p["cpu"],
-            "memory": p["memory"],
-            "executionRoleArn": p["execution_role_arn"],
-            "taskRoleArn": p["task_role_arn"],
-            "runtimePlatform": p["runtime_platform"],
-        }
-        desired = {k: v for k, v in desired.items() if v not in (None, [], {})}
-        changes = task_definition_changes(current, desired)
-        # Computed before registering: a new revision counts as one of the kept ones.
-        keep = max(p["keep_revisions"], 1) - (1 if changes else 0)
-        stale = family_revisions_to_deregister(active_arns(ecs, family), family, keep)
-        to_set, to_remove = tag_changes(current_tags, p["tags"], p["purge_tags"])
-        result["changes"] = changes + (["tags"] if current is not None and (to_set or to_remove) else [])
-        arn = (current or {}).get("taskDefinitionArn")
-        revision = (current or {}).get("revision", 0)
-        if changes:
-            result["registered"] = True
-            result["diff"] = {
-                "before": normalize_task_definition(current) if current else {},
-                "after": normalize_task_definition(desired),
-            }
-            revision = revision + 1 if current else None
-            if not module.check_mode:
-                extra = {"tags": dict_to_tags(p["tags"], "key", "value")} if p["tags"] else {}
-                registered = ecs.call(
-                    "register_task_definition", **normalize_task_definition(desired), **extra
-                )["taskDefinition"]
-                arn, revision = registered["taskDefinitionArn"], registered["revision"]
-        elif to_set or to_remove:
-            if not module.check_mode:
-                if to_remove:
-                    ecs.call("untag_resource", resourceArn=arn, tagKeys=to_remove)
-                if to_set:
-                    ecs.call("tag_resource", resourceArn=arn, tags=dict_to_tags(to_set, "key", "value"))
-        result["changed"] = bool(result["changes"])
-        if stale:
-            result.update(changed=True, deregistered=stale)
-            if not module.check_mode:
-                for old in stale:
-                    ecs.call("deregister_task_definition", taskDefinition=old)
-        module.exit_json(**result, arn=arn, revision=revision)
-    except AwsError as err:
-        fail_with(module.fail_json, err, family=family)
+    """Reconcile one task definition family."""
+    required = [("state", "present", ["container_definitions"])]
+    module = AnsibleModule(**module_args(TASK_DEFINITION_OPTIONS, required_if=required))
+    reconcile(module, read_task_definition, task_definition_plan, apply_task_definition)
 
 
 if __name__ == "__main__":

@@ -58,18 +58,25 @@ options:
     description: Tags given to instances and volumes launched from the template.
     type: dict
     default: {}
-  state:
-    description: C(present) or C(absent) (every version deleted).
-    type: str
-    choices: [present, absent]
-    default: present
+  block_devices:
+    description:
+      - EBS volumes the instances get besides the image's root volume (the processor's work
+        volume, sized from the largest upload in the model).
+      - Each is encrypted and deleted with its instance unless said otherwise.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      device_name: {description: The device (C(/dev/xvdb))., type: str, required: true}
+      volume_size: {description: Size in GiB., type: int, required: true}
+      volume_type: {description: The EBS volume type., type: str, default: gp3}
+      encrypted: {description: Encrypt the volume (the account's EBS key)., type: bool, default: true}
+      delete_on_termination: {description: Delete the volume with the instance., type: bool, default: true}
   tags:
     description: Tags of the launch template itself.
     type: dict
     default: {}
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state]
 author: VideoForge
 """
 
@@ -100,166 +107,93 @@ image_id:
   description: The AMI used.
   returned: when state=present
   type: str
-changes:
-  description: LaunchTemplateData keys that differ.
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_autoscaling import (
-    encode_user_data,
-    launch_template_data_changes,
-    normalize_launch_template_data,
-)
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    dict_to_tags,
-    fail_with,
-    require_boto3,
-)
+from ansible.module_utils.vf_aws import AwsError, dict_to_tags
+from ansible.module_utils.vf_ec2 import launch_template_plan
+from ansible.module_utils.vf_module import module_args, reconcile
+
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "image_id": {"type": "str"},
+    "image_ssm_parameter": {
+        "type": "str",
+        "default": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    },
+    "instance_type": {"type": "str"},
+    "user_data": {"type": "str", "default": ""},
+    "iam_instance_profile": {"type": "str"},
+    "security_group_ids": {"type": "list", "elements": "str", "default": []},
+    "key_name": {"type": "str", "no_log": False},
+    "require_imdsv2": {"type": "bool", "default": True},
+    "monitoring": {"type": "bool", "default": False},
+    "instance_tags": {"type": "dict", "default": {}},
+    "block_devices": {
+        "type": "list",
+        "elements": "dict",
+        "default": [],
+        "options": {
+            "device_name": {"type": "str", "required": True},
+            "volume_size": {"type": "int", "required": True},
+            "volume_type": {"type": "str", "default": "gp3"},
+            "encrypted": {"type": "bool", "default": True},
+            "delete_on_termination": {"type": "bool", "default": True},
+        },
+    },
+    "tags": {"type": "dict", "default": {}},
+}
 
 
-def describe(ec2, name: str) -> dict | None:
+def read(aws, p: dict) -> dict:
+    """The template, its default version's data, and the image (from SSM unless given)."""
+    ec2 = aws("ec2")
     try:
-        return ec2.call("describe_launch_templates", LaunchTemplateNames=[name])["LaunchTemplates"][0]
-    except AwsError as err:
-        if "NotFound" in err.code or err.code == "InvalidLaunchTemplateName.NotFoundException":
-            return None
-        raise
-
-
-def default_data(ec2, template_id: str) -> dict:
-    versions = ec2.call(
-        "describe_launch_template_versions", LaunchTemplateId=template_id, Versions=["$Default"]
-    )
-    return versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]
-
-
-def desired_data(p: dict, image_id: str) -> dict:
-    data: dict = {"ImageId": image_id, "InstanceType": p["instance_type"]}
-    if p["user_data"]:
-        data["UserData"] = encode_user_data(p["user_data"])
-    profile = p["iam_instance_profile"]
-    if profile:
-        data["IamInstanceProfile"] = {"Arn": profile} if profile.startswith("arn:") else {"Name": profile}
-    if p["security_group_ids"]:
-        data["SecurityGroupIds"] = p["security_group_ids"]
-    if p["key_name"]:
-        data["KeyName"] = p["key_name"]
-    data["MetadataOptions"] = {
-        "HttpTokens": "required" if p["require_imdsv2"] else "optional",
-        "HttpEndpoint": "enabled",
-    }
-    if p["monitoring"]:
-        data["Monitoring"] = {"Enabled": True}
-    if p["instance_tags"]:
-        data["TagSpecifications"] = [
-            {"ResourceType": kind, "Tags": dict_to_tags(p["instance_tags"])}
-            for kind in ("instance", "volume")
+        template = ec2.call("describe_launch_templates", LaunchTemplateNames=[p["name"]])["LaunchTemplates"][
+            0
         ]
-    return data
+    except AwsError as err:
+        if "NotFound" not in err.code:
+            raise
+        template = None
+    data = None
+    if template:
+        versions = ec2.call(
+            "describe_launch_template_versions",
+            LaunchTemplateId=template["LaunchTemplateId"],
+            Versions=["$Default"],
+        )
+        data = versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    image_id = p["image_id"]
+    if not image_id and p["state"] == "present":
+        image_id = aws("ssm").call("get_parameter", Name=p["image_ssm_parameter"])["Parameter"]["Value"]
+    return {"template": template, "data": data, "image_id": image_id}
+
+
+def apply(aws, plan, p: dict) -> dict:
+    """Create, or add a version and make it the default (the group's refresh rolls it out)."""
+    ec2, data = aws("ec2"), plan.steps.get("data")
+    template_id = plan.result["id"]
+    if template_id is None:
+        req = {"LaunchTemplateName": p["name"], "LaunchTemplateData": data}
+        if p["tags"]:
+            req["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": dict_to_tags(p["tags"])}]
+        created = ec2.call("create_launch_template", **req)["LaunchTemplate"]
+        return {"id": created["LaunchTemplateId"], "default_version": 1, "latest_version": 1}
+    version = ec2.call(
+        "create_launch_template_version", LaunchTemplateId=template_id, LaunchTemplateData=data
+    )
+    number = int(version["LaunchTemplateVersion"]["VersionNumber"])
+    ec2.call("modify_launch_template", LaunchTemplateId=template_id, DefaultVersion=str(number))
+    return {"default_version": number, "latest_version": number}
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        image_id={"type": "str"},
-        image_ssm_parameter={
-            "type": "str",
-            "default": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-        },
-        instance_type={"type": "str"},
-        user_data={"type": "str", "default": ""},
-        iam_instance_profile={"type": "str"},
-        security_group_ids={"type": "list", "elements": "str", "default": []},
-        key_name={"type": "str", "no_log": False},
-        require_imdsv2={"type": "bool", "default": True},
-        monitoring={"type": "bool", "default": False},
-        instance_tags={"type": "dict", "default": {}},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-        tags={"type": "dict", "default": {}},
-    )
+    """Reconcile one launch template."""
     module = AnsibleModule(
-        argument_spec=spec, supports_check_mode=True, required_if=[("state", "present", ["instance_type"])]
+        **module_args(OPTIONS, tags=False, required_if=[("state", "present", ["instance_type"])])
     )
-    require_boto3(module.fail_json)
-    p = module.params
-    name = p["name"]
-    ec2 = connect_from_params("ec2", p)
-    result: dict = {"name": name, "changed": False, "changes": []}
-    try:
-        current = describe(ec2, name)
-        if p["state"] == "absent":
-            if current:
-                result.update(changed=True, changes=["delete"], id=current["LaunchTemplateId"])
-                result["diff"] = {
-                    "before": {"name": name, "latest_version": current["LatestVersionNumber"]},
-                    "after": {},
-                }
-                if not module.check_mode:
-                    ec2.call("delete_launch_template", LaunchTemplateId=current["LaunchTemplateId"])
-            module.exit_json(**result)
-
-        image_id = (
-            p["image_id"]
-            or connect_from_params("ssm", p).call("get_parameter", Name=p["image_ssm_parameter"])[
-                "Parameter"
-            ]["Value"]
-        )
-        data = desired_data(p, image_id)
-        now = default_data(ec2, current["LaunchTemplateId"]) if current else None
-        changes = launch_template_data_changes(now, data)
-        result.update(changes=changes, image_id=image_id)
-        default_version = int(current["DefaultVersionNumber"]) if current else 0
-        latest_version = int(current["LatestVersionNumber"]) if current else 0
-        if changes:
-            result.update(
-                changed=True,
-                diff={
-                    "before": normalize_launch_template_data(now) if now else {},
-                    "after": normalize_launch_template_data(data),
-                },
-            )
-        if module.check_mode or not changes:
-            if changes:
-                default_version = latest_version = latest_version + 1
-            module.exit_json(
-                **result,
-                id=(current or {}).get("LaunchTemplateId"),
-                default_version=default_version,
-                latest_version=latest_version,
-            )
-        if current is None:
-            req = {"LaunchTemplateName": name, "LaunchTemplateData": data}
-            if p["tags"]:
-                req["TagSpecifications"] = [
-                    {"ResourceType": "launch-template", "Tags": dict_to_tags(p["tags"])}
-                ]
-            created = ec2.call("create_launch_template", **req)["LaunchTemplate"]
-            module.exit_json(**result, id=created["LaunchTemplateId"], default_version=1, latest_version=1)
-        version = ec2.call(
-            "create_launch_template_version",
-            LaunchTemplateId=current["LaunchTemplateId"],
-            LaunchTemplateData=data,
-        )["LaunchTemplateVersion"]["VersionNumber"]
-        ec2.call(
-            "modify_launch_template",
-            LaunchTemplateId=current["LaunchTemplateId"],
-            DefaultVersion=str(version),
-        )
-        module.exit_json(
-            **result,
-            id=current["LaunchTemplateId"],
-            default_version=int(version),
-            latest_version=int(version),
-        )
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    reconcile(module, read, launch_template_plan, apply)
 
 
 if __name__ == "__main__":

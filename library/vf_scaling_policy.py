@@ -58,14 +58,7 @@ options:
   cooldown:
     description: Simple scaling cooldown in seconds.
     type: int
-  state:
-    description: C(present) or C(absent).
-    type: str
-    choices: [present, absent]
-    default: present
-extends_documentation_fragment: [vf_aws]
-notes:
-  - Supports check mode and diff mode. In check mode no call changes anything.
+extends_documentation_fragment: [vf_aws, vf_aws.state]
 author: VideoForge
 """
 
@@ -83,117 +76,51 @@ arn:
   description: The policy ARN (read back with describe_policies).
   returned: when it exists
   type: str
-changes:
-  description: What differs from the declared state.
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_autoscaling import normalize_target_tracking, scaling_policy_changes
-from ansible.module_utils.vf_aws import (
-    AwsError,
-    aws_argument_spec,
-    connect_from_params,
-    fail_with,
-    require_boto3,
-)
+from ansible.module_utils.vf_autoscaling import scaling_policy_plan
+from ansible.module_utils.vf_module import module_args, reconcile
+
+OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "group": {"type": "str", "required": True},
+    "policy_type": {
+        "type": "str",
+        "choices": ["TargetTrackingScaling", "SimpleScaling"],
+        "default": "TargetTrackingScaling",
+    },
+    "target_value": {"type": "float"},
+    "predefined_metric": {"type": "str"},
+    "metrics": {"type": "list", "elements": "dict"},
+    "estimated_instance_warmup": {"type": "int"},
+    "disable_scale_in": {"type": "bool", "default": False},
+    "adjustment_type": {"type": "str", "default": "ChangeInCapacity"},
+    "scaling_adjustment": {"type": "int"},
+    "cooldown": {"type": "int"},
+}
 
 
-def describe(asg, group: str, name: str) -> dict | None:
-    policies = asg.call("describe_policies", AutoScalingGroupName=group, PolicyNames=[name]).get(
-        "ScalingPolicies", []
-    )
+def read(aws, p: dict) -> dict | None:
+    """The group's policy of that name, or None."""
+    asg = aws("autoscaling")
+    named = {"AutoScalingGroupName": p["group"], "PolicyNames": [p["name"]]}
+    policies = asg.paginate("describe_policies", "ScalingPolicies", **named)
     # moto gives every policy of a group the same id in its ARN: match by name, never by ARN.
-    return next((x for x in policies if x["PolicyName"] == name), None)
+    return next((x for x in policies if x["PolicyName"] == p["name"]), None)
 
 
-def desired_policy(p: dict) -> dict:
-    req: dict = {"AutoScalingGroupName": p["group"], "PolicyName": p["name"], "PolicyType": p["policy_type"]}
-    if p["policy_type"] == "TargetTrackingScaling":
-        cfg: dict = {"TargetValue": float(p["target_value"]), "DisableScaleIn": p["disable_scale_in"]}
-        if p["predefined_metric"]:
-            cfg["PredefinedMetricSpecification"] = {"PredefinedMetricType": p["predefined_metric"]}
-        else:
-            cfg["CustomizedMetricSpecification"] = {"Metrics": p["metrics"]}
-        req["TargetTrackingConfiguration"] = cfg
-        if p["estimated_instance_warmup"] is not None:
-            req["EstimatedInstanceWarmup"] = p["estimated_instance_warmup"]
-    else:
-        req.update(AdjustmentType=p["adjustment_type"], ScalingAdjustment=p["scaling_adjustment"])
-        if p["cooldown"] is not None:
-            req["Cooldown"] = p["cooldown"]
-    return req
-
-
-def summary(policy: dict | None) -> dict:
-    if not policy:
-        return {}
-    out = {"policy_type": policy.get("PolicyType")}
-    if policy.get("TargetTrackingConfiguration"):
-        out["target_tracking"] = normalize_target_tracking(policy["TargetTrackingConfiguration"])
-    for key in ("AdjustmentType", "ScalingAdjustment", "Cooldown", "EstimatedInstanceWarmup"):
-        if policy.get(key) is not None:
-            out[key] = policy[key]
-    return out
+def apply(aws, plan, p: dict) -> dict:
+    """Put the policy, then read back its ARN (moto's put answers none)."""
+    asg = aws("autoscaling")
+    asg.call("put_scaling_policy", **plan.steps["put"])
+    return {"arn": (read(aws, p) or {}).get("PolicyARN")}
 
 
 def main() -> None:
-    spec = aws_argument_spec()
-    spec.update(
-        name={"type": "str", "required": True},
-        group={"type": "str", "required": True},
-        policy_type={
-            "type": "str",
-            "choices": ["TargetTrackingScaling", "SimpleScaling"],
-            "default": "TargetTrackingScaling",
-        },
-        target_value={"type": "float"},
-        predefined_metric={"type": "str"},
-        metrics={"type": "list", "elements": "dict"},
-        estimated_instance_warmup={"type": "int"},
-        disable_scale_in={"type": "bool", "default": False},
-        adjustment_type={"type": "str", "default": "ChangeInCapacity"},
-        scaling_adjustment={"type": "int"},
-        cooldown={"type": "int"},
-        state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-    )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_boto3(module.fail_json)
-    p = module.params
-    if p["state"] == "present":
-        if p["policy_type"] == "TargetTrackingScaling" and (
-            p["target_value"] is None or not (p["predefined_metric"] or p["metrics"])
-        ):
-            module.fail_json(msg="target tracking needs target_value and predefined_metric or metrics")
-        if p["policy_type"] == "SimpleScaling" and p["scaling_adjustment"] is None:
-            module.fail_json(msg="SimpleScaling needs scaling_adjustment")
-    asg = connect_from_params("autoscaling", p)
-    name, group = p["name"], p["group"]
-    result: dict = {"name": name, "group": group, "changed": False, "changes": []}
-    try:
-        current = describe(asg, group, name)
-        if p["state"] == "absent":
-            if current:
-                result.update(
-                    changed=True, changes=["delete"], diff={"before": summary(current), "after": {}}
-                )
-                if not module.check_mode:
-                    asg.call("delete_policy", AutoScalingGroupName=group, PolicyName=name)
-            module.exit_json(**result)
-        desired = desired_policy(p)
-        changes = scaling_policy_changes(current, desired)
-        result["changes"] = changes
-        if changes:
-            result.update(changed=True, diff={"before": summary(current), "after": summary(desired)})
-        if module.check_mode or not changes:
-            module.exit_json(**result, arn=(current or {}).get("PolicyARN"))
-        asg.call("put_scaling_policy", **desired)
-        fresh = describe(asg, group, name)
-        module.exit_json(**result, arn=(fresh or {}).get("PolicyARN"))
-    except AwsError as err:
-        fail_with(module.fail_json, err, name=name)
+    """Reconcile one scaling policy of an Auto Scaling Group."""
+    module = AnsibleModule(**module_args(OPTIONS, tags=False))
+    reconcile(module, read, scaling_policy_plan, apply)
 
 
 if __name__ == "__main__":

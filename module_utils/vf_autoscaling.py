@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
 from ansible.module_utils.vf_cloudwatch import normalize_dimensions, normalize_metric_queries
+from ansible.module_utils.vf_module import Call, Plan, ReconcileError, deletion
 
 
 def normalize_target_tracking(cfg: Mapping[str, Any] | None, cooldown_default: int | None = None) -> dict:
@@ -155,85 +154,6 @@ def asg_tag_changes(
     return to_set, to_delete
 
 
-# --- launch templates ----------------------------------------------------------------------
-
-
-def decode_user_data(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return base64.b64decode(value).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return value
-
-
-def encode_user_data(text: str) -> str:
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
-
-
-def normalize_launch_template_data(data: Mapping[str, Any]) -> dict[str, Any]:
-    """LaunchTemplateData in one comparable shape: user data decoded, lists sorted, empty dropped."""
-    out: dict[str, Any] = {}
-    for key in ("ImageId", "InstanceType", "KeyName", "EbsOptimized"):
-        if data.get(key) not in (None, ""):
-            out[key] = data[key]
-    if data.get("UserData"):
-        out["UserData"] = decode_user_data(data["UserData"])
-    if data.get("IamInstanceProfile"):
-        out["IamInstanceProfile"] = {k: v for k, v in data["IamInstanceProfile"].items() if v}
-    if data.get("SecurityGroupIds"):
-        out["SecurityGroupIds"] = sorted(data["SecurityGroupIds"])
-    if data.get("MetadataOptions"):
-        meta = {k: v for k, v in data["MetadataOptions"].items() if k != "State" and v is not None}
-        out["MetadataOptions"] = meta
-    if data.get("Monitoring"):
-        out["Monitoring"] = {"Enabled": bool(data["Monitoring"].get("Enabled"))}
-    if data.get("BlockDeviceMappings"):
-        out["BlockDeviceMappings"] = sorted(
-            (
-                {
-                    "DeviceName": b["DeviceName"],
-                    "Ebs": {k: v for k, v in (b.get("Ebs") or {}).items() if v is not None},
-                }
-                for b in data["BlockDeviceMappings"]
-            ),
-            key=lambda b: b["DeviceName"],
-        )
-    if data.get("TagSpecifications"):
-        out["TagSpecifications"] = sorted(
-            (
-                {
-                    "ResourceType": t["ResourceType"],
-                    "Tags": sorted(
-                        ({"Key": x["Key"], "Value": str(x["Value"])} for x in t.get("Tags") or []),
-                        key=lambda x: x["Key"],
-                    ),
-                }
-                for t in data["TagSpecifications"]
-                # the template's own tags are not launch data (moto copies them into version 1)
-                if t["ResourceType"] != "launch-template"
-            ),
-            key=lambda t: t["ResourceType"],
-        )
-    return out
-
-
-def launch_template_data_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
-    """Top-level LaunchTemplateData keys that differ (``["create"]`` with no template).
-
-    ``MetadataOptions`` compares only the keys declared: AWS fills the rest with defaults.
-    """
-    if current is None:
-        return ["create"]
-    before = normalize_launch_template_data(current)
-    after = normalize_launch_template_data(desired)
-    if "MetadataOptions" in after and "MetadataOptions" in before:
-        before["MetadataOptions"] = {
-            k: v for k, v in before["MetadataOptions"].items() if k in after["MetadataOptions"]
-        }
-    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-
-
 def scaling_policy_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
     """What differs between describe_policies' entry and the declared policy (put_scaling_policy shape)."""
     if current is None:
@@ -256,3 +176,261 @@ def scaling_policy_changes(current: Mapping[str, Any] | None, desired: Mapping[s
     if bool(current.get("Enabled", True)) != bool(desired.get("Enabled", True)):
         changes.append("enabled")
     return changes
+
+
+# --- the plan of vf_autoscaling_group -----------------------------------------------------
+
+
+def group_summary(group: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A described group as ``--diff`` shows it."""
+    if not group:
+        return {}
+    lt = group.get("LaunchTemplate") or {}
+    return {
+        "min_size": group["MinSize"],
+        "max_size": group["MaxSize"],
+        "desired_capacity": group.get("DesiredCapacity"),
+        "launch_template": {"name": lt.get("LaunchTemplateName"), "version": lt.get("Version")},
+        "subnets": _subnets(group.get("VPCZoneIdentifier")),
+        "health_check_type": group.get("HealthCheckType"),
+        "metrics": sorted(m["Metric"] for m in group.get("EnabledMetrics") or []),
+        "tags": {t["Key"]: t["Value"] for t in group.get("Tags") or []},
+    }
+
+
+def group_request(p: Mapping[str, Any], launch_template: Mapping[str, str]) -> dict[str, Any]:
+    """create/update_auto_scaling_group's arguments (the desired capacity is added when it changes)."""
+    req = {
+        "AutoScalingGroupName": p["name"],
+        "LaunchTemplate": {
+            "LaunchTemplateName": launch_template["name"],
+            "Version": launch_template["version"],
+        },
+        "MinSize": p["min_size"],
+        "MaxSize": p["max_size"],
+        "VPCZoneIdentifier": ",".join(p["subnets"]),
+        "HealthCheckType": p["health_check_type"],
+        "HealthCheckGracePeriod": p["health_check_grace_period"],
+    }
+    if p["default_instance_warmup"] is not None:
+        req["DefaultInstanceWarmup"] = p["default_instance_warmup"]
+    return req
+
+
+# Instance refresh states that are not over yet, and the one that means it worked.
+REFRESH_RUNNING = frozenset({"Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"})
+REFRESH_DONE = "Successful"
+
+
+def stale_instances(group: Mapping[str, Any] | None, launch_template: Mapping[str, str]) -> list[str]:
+    """The instances (in service or coming up) launched from another template or version than
+    the declared one. ``launch_template``: ``name`` and a numeric ``version``."""
+    stale = []
+    for inst in (group or {}).get("Instances") or []:
+        if inst.get("LifecycleState", "InService") not in (
+            "InService",
+            "Pending",
+            "Pending:Wait",
+            "Pending:Proceed",
+        ):
+            continue
+        lt = inst.get("LaunchTemplate") or {}
+        if (
+            lt.get("LaunchTemplateName") != launch_template["name"]
+            or str(lt.get("Version")) != launch_template["version"]
+        ):
+            stale.append(inst["InstanceId"])
+    return stale
+
+
+def refresh_step(current: Mapping[str, Any], p: Mapping[str, Any], lt: Mapping[str, str]) -> dict | None:
+    """start_instance_refresh's arguments when instances run another version than the group's
+    (none while one is already running, or when the endpoint has no instance refresh). Launch
+    before terminate: the only instance goes only once its replacement is healthy."""
+    if not p["instance_refresh"] or not current["refresh_supported"] or not lt["version"].isdigit():
+        return None
+    if current["refreshes"] and current["refreshes"][0].get("Status") in REFRESH_RUNNING:
+        return None
+    if not stale_instances(current["group"], lt):
+        return None
+    preferences = {
+        "MinHealthyPercentage": p["min_healthy_percentage"],
+        "MaxHealthyPercentage": p["max_healthy_percentage"],
+        "SkipMatching": True,
+    }
+    return {"AutoScalingGroupName": p["name"], "Strategy": "Rolling", "Preferences": preferences}
+
+
+def group_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one Auto Scaling Group. ``current``: ``group`` (describe_auto_scaling_groups'
+    entry or None), ``refreshes`` (describe_instance_refreshes, newest first) and
+    ``refresh_supported`` (False when the endpoint has no instance refresh)."""
+    group = current["group"]
+    result = {"name": p["name"], "arn": (group or {}).get("AutoScalingGroupARN")}
+    if p["state"] == "absent":
+        return deletion(result, group_summary(group) if group else None)
+    lt = {
+        "name": p["launch_template"]["name"],
+        "version": str(p["launch_template"].get("version") or "$Default"),
+    }
+    changes = asg_changes(group, {**p, "launch_template": lt})
+    keep_capacity = group is not None and "desired_capacity" not in changes
+    desired_capacity = group.get("DesiredCapacity") if keep_capacity else p["desired_capacity"]
+    result["desired_capacity"] = desired_capacity
+    refresh = refresh_step(current, p, lt)
+    if refresh:
+        stale, total = len(stale_instances(group, lt)), len((group or {}).get("Instances") or [])
+        changes.append(f"instance refresh ({stale} of {total} instances on another version)")
+    warnings = []
+    if (
+        group is not None
+        and p["instance_refresh"]
+        and not current["refresh_supported"]
+        and stale_instances(group, lt)
+    ):
+        warnings.append(
+            f"this endpoint has no instance refresh: the instances of {p['name']} keep their version"
+        )
+    after = {
+        "min_size": p["min_size"],
+        "max_size": p["max_size"],
+        "desired_capacity": desired_capacity,
+        "launch_template": lt,
+        "subnets": sorted(p["subnets"]),
+        "health_check_type": p["health_check_type"],
+        "metrics": sorted(p["metrics"]),
+        "tags": dict(p["tags"]),
+    }
+    request = group_request(p, lt)
+    if (group is None or "desired_capacity" in changes) and p["desired_capacity"] is not None:
+        request["DesiredCapacity"] = p["desired_capacity"]
+    enabled = {m["Metric"] for m in (group or {}).get("EnabledMetrics") or []}
+    to_tag, untag = asg_tag_changes((group or {}).get("Tags") or [], p["tags"], p["purge_tags"])
+    steps = {
+        "request": request,
+        "stale_metrics": sorted(enabled - set(p["metrics"])),
+        "tag": to_tag,
+        "untag": untag,
+    }
+    steps["refresh"] = refresh
+    return Plan(changes, group_summary(group), after, result, steps, warnings)
+
+
+# --- the plan of vf_scaling_policy ----------------------------------------------------------
+
+
+def desired_policy(p: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared policy as put_scaling_policy's arguments."""
+    req: dict[str, Any] = {
+        "AutoScalingGroupName": p["group"],
+        "PolicyName": p["name"],
+        "PolicyType": p["policy_type"],
+    }
+    if p["policy_type"] == "TargetTrackingScaling":
+        cfg: dict[str, Any] = {
+            "TargetValue": float(p["target_value"]),
+            "DisableScaleIn": p["disable_scale_in"],
+        }
+        if p["predefined_metric"]:
+            cfg["PredefinedMetricSpecification"] = {"PredefinedMetricType": p["predefined_metric"]}
+        else:
+            cfg["CustomizedMetricSpecification"] = {"Metrics": p["metrics"]}
+        req["TargetTrackingConfiguration"] = cfg
+        if p["estimated_instance_warmup"] is not None:
+            req["EstimatedInstanceWarmup"] = p["estimated_instance_warmup"]
+    else:
+        req.update(AdjustmentType=p["adjustment_type"], ScalingAdjustment=p["scaling_adjustment"])
+        if p["cooldown"] is not None:
+            req["Cooldown"] = p["cooldown"]
+    return req
+
+
+def policy_summary(policy: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A policy (described, or put_scaling_policy's arguments) as ``--diff`` shows it."""
+    if not policy:
+        return {}
+    out: dict[str, Any] = {"policy_type": policy.get("PolicyType")}
+    if policy.get("TargetTrackingConfiguration"):
+        out["target_tracking"] = normalize_target_tracking(policy["TargetTrackingConfiguration"])
+    for key in ("AdjustmentType", "ScalingAdjustment", "Cooldown", "EstimatedInstanceWarmup"):
+        if policy.get(key) is not None:
+            out[key] = policy[key]
+    return out
+
+
+def scaling_policy_plan(policy: Mapping[str, Any] | None, p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one group scaling policy (``policy``: describe_policies' entry, by name)."""
+    result = {"name": p["name"], "group": p["group"], "arn": (policy or {}).get("PolicyARN")}
+    if p["state"] == "absent":
+        delete = Call(
+            "autoscaling", "delete_policy", {"AutoScalingGroupName": p["group"], "PolicyName": p["name"]}
+        )
+        return deletion(result, policy_summary(policy) if policy else None, delete)
+    if p["policy_type"] == "TargetTrackingScaling" and (
+        p["target_value"] is None or not (p["predefined_metric"] or p["metrics"])
+    ):
+        raise ReconcileError("target tracking needs target_value and predefined_metric or metrics")
+    if p["policy_type"] == "SimpleScaling" and p["scaling_adjustment"] is None:
+        raise ReconcileError("SimpleScaling needs scaling_adjustment")
+    desired = desired_policy(p)
+    changes = scaling_policy_changes(policy, desired)
+    return Plan(changes, policy_summary(policy), policy_summary(desired), result, {"put": desired})
+
+
+# --- the plan of vf_app_autoscaling ---------------------------------------------------------
+
+APP_METRICS = {
+    "cpu": "ECSServiceAverageCPUUtilization",
+    "memory": "ECSServiceAverageMemoryUtilization",
+    "alb_requests": "ALBRequestCountPerTarget",
+}
+
+
+def app_policy_configuration(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """A declared policy as TargetTrackingScalingPolicyConfiguration."""
+    metric_type = APP_METRICS.get(policy["metric"], policy["metric"])
+    predefined = {"PredefinedMetricType": metric_type}
+    if metric_type == "ALBRequestCountPerTarget":
+        if not policy.get("resource_label"):
+            raise ReconcileError(f"policy {policy['name']}: alb_requests needs resource_label")
+        predefined["ResourceLabel"] = policy["resource_label"]
+    return {
+        "TargetValue": float(policy["target"]),
+        "PredefinedMetricSpecification": predefined,
+        "ScaleInCooldown": policy["scale_in_cooldown"],
+        "ScaleOutCooldown": policy["scale_out_cooldown"],
+        "DisableScaleIn": policy["disable_scale_in"],
+    }
+
+
+def app_autoscaling_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to a scalable target and its policies. ``current``: ``target``
+    (describe_scalable_targets' entry or None) and ``policies`` (describe_scaling_policies)."""
+    target, policies = current["target"], current["policies"]
+    arns = {x["PolicyName"]: x["PolicyARN"] for x in policies}
+    result = {"resource_id": p["resource_id"], "policy_arns": arns}
+    before = {}
+    if target:
+        before = {
+            "min_capacity": target["MinCapacity"],
+            "max_capacity": target["MaxCapacity"],
+            "policies": {
+                x["PolicyName"]: normalize_target_tracking(
+                    x.get("TargetTrackingScalingPolicyConfiguration"), ECS_COOLDOWN_DEFAULT
+                )
+                for x in policies
+            },
+        }
+    if p["state"] == "absent":
+        return deletion({"resource_id": p["resource_id"]}, before if target else None, policies=sorted(arns))
+    desired = {pol["name"]: app_policy_configuration(pol) for pol in p["policies"]}
+    changes = scalable_target_changes(target, p)
+    to_put, to_delete = app_policy_changes(policies, desired, p["purge_policies"])
+    steps = {"register": bool(changes), "put": {n: desired[n] for n in to_put}, "delete_policies": to_delete}
+    changes += [f"policy.{n}" for n in to_put] + [f"delete_policy.{n}" for n in to_delete]
+    after = {
+        "min_capacity": p["min_capacity"],
+        "max_capacity": p["max_capacity"],
+        "policies": {n: normalize_target_tracking(c, ECS_COOLDOWN_DEFAULT) for n, c in desired.items()},
+    }
+    return Plan(changes, before, after, result, steps)

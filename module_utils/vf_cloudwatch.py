@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ansible.module_utils.vf_aws import dict_to_tags
+from ansible.module_utils.vf_module import Call, Plan, ReconcileError, deletion
+
 ALARM_FIELDS = (
     "AlarmDescription",
     "ActionsEnabled",
@@ -103,3 +106,52 @@ def alarm_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any])
         return ["create"]
     before, after = normalize_alarm(current), normalize_alarm(desired)
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+# --- the plan of vf_metric_alarm ----------------------------------------------------------------
+
+
+def desired_alarm(p: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared alarm as put_metric_alarm's arguments (one metric, or metric math)."""
+    alarm: dict[str, Any] = {
+        "AlarmName": p["name"],
+        "AlarmDescription": p["description"],
+        "ActionsEnabled": True,
+        "AlarmActions": p["alarm_actions"],
+        "OKActions": p["ok_actions"],
+        "ComparisonOperator": p["comparison_operator"],
+        "Threshold": float(p["threshold"]),
+        "EvaluationPeriods": p["evaluation_periods"],
+        "TreatMissingData": p["treat_missing_data"],
+    }
+    if p["datapoints_to_alarm"] is not None:
+        alarm["DatapointsToAlarm"] = p["datapoints_to_alarm"]
+    if p["metrics"]:
+        alarm["Metrics"] = p["metrics"]
+    else:
+        alarm.update(
+            Namespace=p["namespace"],
+            MetricName=p["metric_name"],
+            Dimensions=[{"Name": k, "Value": str(v)} for k, v in sorted(p["dimensions"].items())],
+            Statistic=p["statistic"],
+            Period=p["period"],
+        )
+    return alarm
+
+
+def alarm_plan(alarm: Mapping[str, Any] | None, p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one alarm (``alarm``: describe_alarms' MetricAlarms entry, or None)."""
+    result = {"name": p["name"], "arn": (alarm or {}).get("AlarmArn")}
+    if p["state"] == "absent":
+        delete = Call("cloudwatch", "delete_alarms", {"AlarmNames": [p["name"]]})
+        return deletion(result, normalize_alarm(alarm) if alarm else None, delete)
+    if not (p["metrics"] or (p["namespace"] and p["metric_name"])):
+        raise ReconcileError("give metrics (metric math) or namespace and metric_name")
+    desired = desired_alarm(p)
+    changes = alarm_changes(alarm, desired)
+    put = {k: v for k, v in desired.items() if v not in (None, "")}
+    if p["tags"] and alarm is None:
+        put["Tags"] = dict_to_tags(p["tags"])
+    return Plan(
+        changes, normalize_alarm(alarm) if alarm else {}, normalize_alarm(desired), result, {"put": put}
+    )

@@ -13,6 +13,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from ansible.module_utils.vf_module import Plan, tag_plan
+
 # Container fields whose value is a list of {"name": ..., ...} where order means nothing.
 _NAMED_LISTS = ("environment", "secrets", "systemControls", "ulimits", "environmentFiles")
 # Task-level fields the comparison looks at (what register_task_definition takes).
@@ -34,7 +36,7 @@ TASK_FIELDS = (
     "ephemeralStorage",
     "runtimePlatform",
 )
-HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
+CONTAINER_HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
 
 
 def strip_empty(value: Any) -> Any:
@@ -76,7 +78,7 @@ def normalize_container(container: Mapping[str, Any], network_mode: str) -> dict
             items = [{k: str(v) if k == "value" else v for k, v in i.items()} for i in c[key]]
             c[key] = sorted(items, key=lambda i: str(i.get("name", i.get("value", ""))))
     if "healthCheck" in c:
-        hc = {**HEALTH_CHECK_DEFAULTS, **c["healthCheck"]}
+        hc = {**CONTAINER_HEALTH_CHECK_DEFAULTS, **c["healthCheck"]}
         c["healthCheck"] = {k: int(v) if k != "command" else list(v) for k, v in hc.items()}
     log = c.get("logConfiguration")
     if log and "options" in log:
@@ -140,139 +142,75 @@ def family_revisions_to_deregister(arns: list[str], family: str, keep: int) -> l
     return [arn for _, arn in mine[max(keep, 0) :]]
 
 
-# --- services ---------------------------------------------------------------------------
+# --- the plan of vf_ecs_task_definition ------------------------------------------------------
 
-
-def _lb_key(lb: Mapping[str, Any]) -> tuple:
-    return (
-        lb.get("targetGroupArn") or "",
-        lb.get("loadBalancerName") or "",
-        lb.get("containerName") or "",
-        int(lb.get("containerPort") or 0),
-    )
-
-
-def _registry_key(reg: Mapping[str, Any]) -> tuple:
-    return (
-        reg.get("registryArn") or "",
-        reg.get("containerName") or "",
-        int(reg.get("containerPort") or 0),
-        int(reg.get("port") or 0),
-    )
-
-
-def _network(cfg: Mapping[str, Any] | None) -> dict[str, Any]:
-    vpc = (cfg or {}).get("awsvpcConfiguration") or {}
-    return {
-        "subnets": sorted(vpc.get("subnets") or []),
-        "securityGroups": sorted(vpc.get("securityGroups") or []),
-        "assignPublicIp": vpc.get("assignPublicIp") or "DISABLED",
-    }
-
-
-DEPLOYMENT_DEFAULTS = {
-    "maximumPercent": 200,
-    "minimumHealthyPercent": 100,
-    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+# A family's options (vf_ecs_task_definition).
+TASK_DEFINITION_OPTIONS = {
+    "family": {"type": "str", "required": True},
+    "container_definitions": {"type": "list", "elements": "dict"},
+    "cpu": {"type": "str"},
+    "memory": {"type": "str"},
+    "network_mode": {"type": "str", "default": "awsvpc", "choices": ["awsvpc", "bridge", "host", "none"]},
+    "requires_compatibilities": {"type": "list", "elements": "str", "default": ["FARGATE"]},
+    "execution_role_arn": {"type": "str"},
+    "task_role_arn": {"type": "str"},
+    "runtime_platform": {"type": "dict"},
+    "keep_revisions": {"type": "int", "default": 5},
 }
 
 
-def service_changes(
-    current: Mapping[str, Any] | None, desired: Mapping[str, Any], manage_desired_count: bool
-) -> list[str]:
-    """What differs between describe_services' entry and the declared service.
-
-    ``desired`` uses the CreateService/UpdateService request shape (camelCase) with
-    ``taskDefinition`` as a full ARN. Fields AWS always returns for a Fargate service
-    (``deploymentConfiguration``, ``healthCheckGracePeriodSeconds``, ``enableExecuteCommand``)
-    are compared only when the response carries them: when one is missing (moto 5 drops
-    them) its value is unknown, not "different", so a re-run does not report a change
-    forever. Fields AWS may legitimately omit are compared against their documented default.
-    """
-    if current is None or current.get("status") in ("INACTIVE", "DRAINING"):
-        return ["create"]
-    changes: list[str] = []
-    if current.get("taskDefinition") != desired["taskDefinition"]:
-        changes.append("taskDefinition")
-    if manage_desired_count and int(current.get("desiredCount", 0)) != int(desired.get("desiredCount", 0)):
-        changes.append("desiredCount")
-    if "networkConfiguration" in desired and _network(current.get("networkConfiguration")) != _network(
-        desired["networkConfiguration"]
-    ):
-        changes.append("networkConfiguration")
-    if sorted(map(_lb_key, current.get("loadBalancers") or [])) != sorted(
-        map(_lb_key, desired.get("loadBalancers") or [])
-    ):
-        changes.append("loadBalancers")
-    if sorted(map(_registry_key, current.get("serviceRegistries") or [])) != sorted(
-        map(_registry_key, desired.get("serviceRegistries") or [])
-    ):
-        changes.append("serviceRegistries")
-    if "deploymentConfiguration" in current and "deploymentConfiguration" in desired:
-        cur = _deployment(current["deploymentConfiguration"])
-        want = _deployment(desired["deploymentConfiguration"])
-        if cur != want:
-            changes.append("deploymentConfiguration")
-    for key, default in (("healthCheckGracePeriodSeconds", 0), ("enableExecuteCommand", False)):
-        if key in current and key in desired and (current[key] or default) != (desired[key] or default):
-            changes.append(key)
-    if desired.get("platformVersion") and current.get("platformVersion") not in (
-        None,
-        desired["platformVersion"],
-    ):
-        changes.append("platformVersion")
-    if desired.get("propagateTags") and (current.get("propagateTags") or "NONE") != desired["propagateTags"]:
-        changes.append("propagateTags")
-    return changes
-
-
-def _deployment(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    out = {**DEPLOYMENT_DEFAULTS, **{k: v for k, v in cfg.items() if v is not None}}
-    breaker = {
-        **DEPLOYMENT_DEFAULTS["deploymentCircuitBreaker"],
-        **(out.get("deploymentCircuitBreaker") or {}),
+def declared_task_definition(p: Mapping[str, Any]) -> dict[str, Any]:
+    """The module's options as a register_task_definition request (unset fields left out)."""
+    desired = {
+        "family": p["family"],
+        "containerDefinitions": p["container_definitions"],
+        "networkMode": p["network_mode"],
+        "requiresCompatibilities": p["requires_compatibilities"],
+        "cpu": p["cpu"],
+        "memory": p["memory"],
+        "executionRoleArn": p["execution_role_arn"],
+        "taskRoleArn": p["task_role_arn"],
+        "runtimePlatform": p["runtime_platform"],
     }
-    return {
-        "maximumPercent": int(out["maximumPercent"]),
-        "minimumHealthyPercent": int(out["minimumHealthyPercent"]),
-        "deploymentCircuitBreaker": {
-            "enable": bool(breaker["enable"]),
-            "rollback": bool(breaker["rollback"]),
-        },
-    }
+    return {k: v for k, v in desired.items() if v not in (None, [], {})}
 
 
-def deployment_state(service: Mapping[str, Any]) -> str:
-    """``steady``, ``failed`` or ``in_progress`` from a described service's deployments."""
-    deployments = service.get("deployments") or []
-    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
-    if primary is None:
-        return "in_progress"
-    if primary.get("rolloutState") == "FAILED":
-        return "failed"
-    steady = (
-        len(deployments) == 1
-        and primary.get("rolloutState", "COMPLETED") == "COMPLETED"
-        and primary.get("runningCount") == primary.get("desiredCount")
+def task_definition_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to a family. ``current``: ``latest`` (the ACTIVE revision describe returns, or
+    None), its ``tags`` and ``active`` (the family's ACTIVE revision ARNs). A re-run registers
+    nothing; any real change registers exactly one revision; revisions beyond
+    I(keep_revisions) are deregistered."""
+    family, latest = p["family"], current["latest"]
+    result = {"family": family, "registered": False, "deregistered": []}
+    if p["state"] == "absent":
+        doomed = family_revisions_to_deregister(current["active"], family, 0)
+        if not doomed:
+            return Plan(result=result)
+        before, after = {"active_revisions": doomed}, {"active_revisions": []}
+        return Plan(["delete"], before, after, {**result, "deregistered": doomed}, {"deregister": doomed})
+    desired = declared_task_definition(p)
+    register = task_definition_changes(latest, desired)
+    # Computed before registering: a new revision counts as one of the kept ones.
+    keep = max(p["keep_revisions"], 1) - (1 if register else 0)
+    stale = family_revisions_to_deregister(current["active"], family, keep)
+    tags = tag_plan(current["tags"], p["tags"], p["purge_tags"])
+    changes = register + (["tags"] if latest is not None and (tags["set"] or tags["remove"]) else [])
+    changes += [f"deregister {arn.rsplit('/', 1)[-1]}" for arn in stale]
+    result.update(
+        registered=bool(register),
+        deregistered=stale,
+        arn=(latest or {}).get("taskDefinitionArn"),
+        revision=(latest or {}).get("revision", 0),
     )
-    return "steady" if steady else "in_progress"
-
-
-def service_summary(service: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A described service as the diff and the result show it (snake_case)."""
-    if not service:
-        return {}
-    return {
-        "task_definition": service.get("taskDefinition"),
-        "desired_count": service.get("desiredCount"),
-        "running_count": service.get("runningCount"),
-        "network_configuration": _network(service.get("networkConfiguration")),
-        "load_balancers": [list(k) for k in sorted(map(_lb_key, service.get("loadBalancers") or []))],
-        "service_registries": [
-            list(k) for k in sorted(map(_registry_key, service.get("serviceRegistries") or []))
-        ],
-        "deployment_configuration": service.get("deploymentConfiguration"),
-        "health_check_grace_period_seconds": service.get("healthCheckGracePeriodSeconds"),
-        "enable_execute_command": service.get("enableExecuteCommand"),
-        "status": service.get("status"),
-    }
+    if register:
+        result["revision"] = result["revision"] + 1 if latest else None
+        before, after = (
+            (normalize_task_definition(latest) if latest else {}),
+            normalize_task_definition(desired),
+        )
+    else:
+        before = {"tags": current["tags"], "active_revisions": sorted(current["active"])}
+        after = {"tags": tags["after"], "active_revisions": sorted(set(current["active"]) - set(stale))}
+    steps = {"register": normalize_task_definition(desired) if register else None, "tags": tags}
+    steps.update(deregister=stale, arn=result["arn"])
+    return Plan(changes, before, after, result, steps)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from ansible.module_utils.vf_aws import canonical_json, tag_changes
+from ansible.module_utils.vf_module import Plan, deletion, tag_plan
 
 
 def role_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
@@ -59,3 +61,79 @@ def policy_resources(document: Mapping[str, Any]) -> list[str]:
         res = st.get("Resource") or []
         out.extend([res] if isinstance(res, str) else res)
     return out
+
+
+# --- the plan of vf_iam_role ------------------------------------------------------------------
+
+
+def document(value: Any) -> Any:
+    """A policy document as a dict (IAM takes and returns JSON text or parsed documents)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def role_summary(role: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A role as read back, as ``--diff`` shows it (documents canonical)."""
+    if not role:
+        return {}
+    return {
+        "assume_role_policy": json.loads(canonical_json(role.get("AssumeRolePolicyDocument") or {})),
+        "inline_policies": {
+            k: json.loads(canonical_json(v)) for k, v in (role.get("InlinePolicies") or {}).items()
+        },
+        "managed_policy_arns": sorted(role.get("AttachedPolicyArns") or []),
+        "instance_profile": bool(role.get("InstanceProfile")),
+        "description": role.get("Description") or "",
+        "tags": role.get("TagDict") or {},
+    }
+
+
+def role_facts(role: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the module returns about an existing role."""
+    if not role:
+        return {}
+    facts = {"arn": role["Arn"], "inline_policies": role.get("InlinePolicies") or {}}
+    if role.get("InstanceProfile"):
+        facts["instance_profile_arn"] = role["InstanceProfile"]["Arn"]
+    return facts
+
+
+def role_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """What to do to one role. ``current``: ``role`` (get_role plus InlinePolicies,
+    AttachedPolicyArns, TagDict, InstanceProfile; or None) and ``account_id``."""
+    role = current["role"]
+    result = {
+        "name": p["name"],
+        "account_id": current["account_id"],
+        "exists": role is not None,
+        **role_facts(role),
+    }
+    if p["state"] == "read":
+        return Plan(result=result)
+    if p["state"] == "absent":
+        return deletion({**result, "exists": False}, role_summary(role) if role else None, role=role)
+    declared = {**p, "inline_policies": {k: document(v) for k, v in p["inline_policies"].items()}}
+    changes = role_changes(role, declared)
+    after = {
+        "assume_role_policy": json.loads(canonical_json(p["assume_role_policy"])),
+        "inline_policies": {k: json.loads(canonical_json(v)) for k, v in declared["inline_policies"].items()},
+        "managed_policy_arns": sorted(p["managed_policy_arns"]),
+        "instance_profile": p["instance_profile"],
+        "description": p["description"],
+        "tags": dict(p["tags"]),
+    }
+    attached = set((role or {}).get("AttachedPolicyArns") or [])
+    inline_now = (role or {}).get("InlinePolicies") or {}
+    steps = {
+        "put_policies": {
+            n: d
+            for n, d in declared["inline_policies"].items()
+            if role is None or f"inline_policies.{n}" in changes
+        },
+        "delete_policies": [n for n in inline_now if n not in declared["inline_policies"]]
+        if p["purge_policies"]
+        else [],
+        "attach": sorted(set(p["managed_policy_arns"]) - attached),
+        "detach": sorted(attached - set(p["managed_policy_arns"])) if p["purge_policies"] else [],
+        "tags": tag_plan((role or {}).get("TagDict") or {}, p["tags"], True),
+    }
+    return Plan(changes, role_summary(role), after, result, steps)

@@ -17,7 +17,7 @@ import boto3
 import pytest
 import yaml
 
-from tests.support import compute, services
+from tests.support import compute, model, services
 
 ROOT = Path(__file__).resolve().parents[2]
 PATH = "/video-forge/local"
@@ -171,6 +171,18 @@ def test_rendered_user_data_passes_shellcheck(stack, tmp_path):
         [str(shellcheck), "--severity=style", str(script)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_processor_work_volume_is_sized_from_the_upload_limit(stack):
+    ec2 = boto3.client("ec2")
+    data = ec2.describe_launch_template_versions(
+        LaunchTemplateName="video-forge-local-processor", Versions=["$Default"]
+    )["LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    max_upload_gib = model.catalog()["videoforge_uploads"]["max_bytes"] / 2**30
+    (volume,) = data["BlockDeviceMappings"]
+    assert volume["DeviceName"] == "/dev/xvdb"
+    assert volume["Ebs"]["VolumeSize"] >= max_upload_gib * 1.25
+    assert (volume["Ebs"]["Encrypted"], volume["Ebs"]["DeleteOnTermination"]) == (True, True)
 
 
 def test_processor_scales_on_the_backlog_and_from_zero_not_on_cpu(stack):

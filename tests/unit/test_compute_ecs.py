@@ -6,12 +6,11 @@ from __future__ import annotations
 import copy
 
 from ansible.module_utils.vf_ecs import (
-    deployment_state,
     family_revisions_to_deregister,
     normalize_task_definition,
-    service_changes,
     task_definition_changes,
 )
+from ansible.module_utils.vf_ecs_services import deployment_state, service_changes
 
 DECLARED = {
     "family": "video-forge-dev-gallery",

@@ -9,12 +9,11 @@ import copy
 from ansible.module_utils.vf_autoscaling import (
     app_policy_changes,
     asg_changes,
-    encode_user_data,
-    launch_template_data_changes,
     scalable_target_changes,
     scaling_policy_changes,
 )
 from ansible.module_utils.vf_cloudwatch import alarm_changes
+from ansible.module_utils.vf_ec2 import encode_user_data, launch_template_data_changes
 from ansible.module_utils.vf_iam import policy_resources, role_changes
 
 BACKLOG = [
