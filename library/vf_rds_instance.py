@@ -157,11 +157,6 @@ status:
   description: The instance's status.
   returned: always
   type: str
-changes:
-  description: What differs from the declared state (what changed, or would in check mode).
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

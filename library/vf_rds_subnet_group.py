@@ -47,11 +47,6 @@ vpc_id:
   description: The VPC of its subnets.
   returned: always
   type: str
-changes:
-  description: What differs from the declared state (what changed, or would in check mode).
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

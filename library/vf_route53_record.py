@@ -100,11 +100,6 @@ change_id:
   description: The Route 53 change that was submitted.
   returned: when something changed
   type: str
-changes:
-  description: What differs from the declared state (what changed, or would in check mode).
-  returned: always
-  type: list
-  elements: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
