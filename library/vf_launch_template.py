@@ -109,8 +109,10 @@ image_id:
   type: str
 """
 
+import uuid
+
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import AwsError, dict_to_tags
+from ansible.module_utils.vf_aws import ROLE_NOT_YET, AwsError, dict_to_tags
 from ansible.module_utils.vf_ec2 import launch_template_plan
 from ansible.module_utils.vf_module import module_args, reconcile
 
@@ -174,14 +176,17 @@ def apply(aws, plan, p: dict) -> dict:
     """Create, or add a version and make it the default (the group's refresh rolls it out)."""
     ec2, data = aws("ec2"), plan.steps.get("data")
     template_id = plan.result["id"]
+    # The client token makes a retry after a timeout return what the first request made (not a
+    # second version); EC2 may refuse a just-made instance profile until IAM has settled.
+    once = {"ClientToken": str(uuid.uuid4()), "not_yet": ROLE_NOT_YET}
     if template_id is None:
         req = {"LaunchTemplateName": p["name"], "LaunchTemplateData": data}
         if p["tags"]:
             req["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": dict_to_tags(p["tags"])}]
-        created = ec2.call("create_launch_template", **req)["LaunchTemplate"]
+        created = ec2.call("create_launch_template", **once, **req)["LaunchTemplate"]
         return {"id": created["LaunchTemplateId"], "default_version": 1, "latest_version": 1}
     version = ec2.call(
-        "create_launch_template_version", LaunchTemplateId=template_id, LaunchTemplateData=data
+        "create_launch_template_version", **once, LaunchTemplateId=template_id, LaunchTemplateData=data
     )
     number = int(version["LaunchTemplateVersion"]["VersionNumber"])
     ec2.call("modify_launch_template", LaunchTemplateId=template_id, DefaultVersion=str(number))

@@ -102,6 +102,7 @@ ROLE_NOT_YET = NotYet(
         ("ClientException", "Role is not valid"),
         ("InvalidParameterException", "Unable to assume role"),
         ("ValidationError", "Invalid IAM Instance Profile"),
+        ("InvalidParameterValue", "iamInstanceProfile"),
         ("InvalidParameterValue", "Invalid IAM Instance Profile"),
     )
 )

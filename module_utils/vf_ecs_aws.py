@@ -51,8 +51,14 @@ def apply_task_definition(aws: Aws, plan: Plan, p: dict) -> dict[str, Any]:
 
 
 def describe_service(ecs, cluster: str, name: str) -> dict[str, Any] | None:
-    """describe_services' entry for a live (not INACTIVE) service, or None."""
-    resp = ecs.call("describe_services", cluster=cluster, services=[name], include=["TAGS"])
+    """describe_services' entry for a live (not INACTIVE) service, or None (also when the cluster
+    does not exist: a teardown or a ``--check`` before the compute was ever deployed)."""
+    try:
+        resp = ecs.call("describe_services", cluster=cluster, services=[name], include=["TAGS"])
+    except AwsError as err:
+        if err.code != "ClusterNotFoundException":
+            raise
+        return None
     return next((s for s in resp.get("services", []) if s.get("status") != "INACTIVE"), None)
 
 
