@@ -1,5 +1,5 @@
 #!/usr/bin/python
-"""Reconcile one S3 bucket: public access block, default encryption, CORS, lifecycle, tags."""
+"""Reconcile one S3 bucket: public access block, policy, default encryption, CORS, lifecycle, tags."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ DOCUMENTATION = r"""
 module: vf_s3_bucket
 short_description: Create, update or delete the media bucket with its access, encryption, CORS and lifecycle
 description:
-  - Reconciles one bucket, that is the public access block (all four settings), default encryption,
-    the CORS rules browsers need to upload straight to S3, the lifecycle rules and tags.
+  - Reconciles one bucket, that is the public access block (all four settings), the bucket
+    policy, default encryption, the CORS rules browsers need to upload straight to S3, the
+    lifecycle rules and tags.
   - The lifecycle configuration is managed as a whole, made of at most two rules, one that
     aborts incomplete multipart uploads after I(abort_incomplete_multipart_days) and one that
     expires objects under I(expire_prefix) after I(expire_days) (abandoned raw uploads).
@@ -56,6 +57,12 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  policy:
+    description:
+      - The bucket policy (a dict, or its JSON), compared normalized. An empty dict removes the
+        policy; unset leaves whatever policy the bucket has alone.
+      - It is put after the public access block, which refuses a policy that grants public access.
+    type: raw
   force_delete:
     description:
       - With I(state=absent), first delete every object, object version and unfinished
@@ -79,6 +86,15 @@ EXAMPLES = r"""
     abort_incomplete_multipart_days: 2
     expire_prefix: uploads/
     expire_days: 7
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: DenyInsecureTransport
+          Effect: Deny
+          Principal: "*"
+          Action: s3:*
+          Resource: [arn:aws:s3:::video-forge-storage-dev, arn:aws:s3:::video-forge-storage-dev/*]
+          Condition: {Bool: {aws:SecureTransport: "false"}}
 """
 
 RETURN = r"""
@@ -92,6 +108,8 @@ arn:
   type: str
 """
 
+import json
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_aws import AwsError, dict_to_tags, tags_to_dict
 from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
@@ -104,6 +122,7 @@ from ansible.module_utils.vf_s3 import (
     cors_of,
     encryption_of,
     lifecycle_of,
+    policy_of,
     public_access_of,
 )
 
@@ -117,6 +136,7 @@ OPTIONS = {
     "abort_incomplete_multipart_days": {"type": "int", "default": 7},
     "expire_prefix": {"type": "str", "default": "uploads/"},
     "expire_days": {"type": "int", "default": 0},
+    "policy": {"type": "raw"},
     "force_delete": {"type": "bool", "default": False},
 }
 # Each setting: (its get call, the error codes that mean "none set", the response key, to normal form).
@@ -141,6 +161,7 @@ SETTING_READS = {
         lifecycle_of,
     ),
     "tags": ("get_bucket_tagging", ("NoSuchTagSet", "NoSuchTagSetError"), "TagSet", tags_to_dict),
+    "policy": ("get_bucket_policy", ("NoSuchBucketPolicy",), "Policy", policy_of),
 }
 
 
@@ -198,6 +219,11 @@ def put_setting(s3, name: str, setting: str, value, existed: bool) -> None:
             s3.call("put_public_access_block", Bucket=name, PublicAccessBlockConfiguration=config)
         else:
             s3.call("delete_public_access_block", Bucket=name)
+    elif setting == "policy":
+        if value:
+            s3.call("put_bucket_policy", Bucket=name, Policy=json.dumps(value))
+        elif existed:
+            s3.call("delete_bucket_policy", Bucket=name)
     elif setting == "encryption":
         s3.call("put_bucket_encryption", Bucket=name, ServerSideEncryptionConfiguration=aws_encryption(value))
     elif setting == "cors":

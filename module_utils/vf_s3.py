@@ -1,4 +1,5 @@
-"""Pure comparison functions for S3 buckets: public access block, default encryption, CORS, lifecycle.
+"""Pure comparison functions for S3 buckets: public access block, default encryption, CORS,
+lifecycle, bucket policy.
 
 Each ``*_of`` function turns an S3 response into a normalized value, each ``desired_*`` builds the
 same shape from declared options, and ``bucket_changes`` lists the settings that differ.
@@ -6,9 +7,11 @@ same shape from declared options, and ``bucket_changes`` lists the settings that
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from ansible.module_utils.vf_aws import canonical_json
 from ansible.module_utils.vf_module import Plan, deletion
 
 PUBLIC_ACCESS_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -145,8 +148,18 @@ def aws_lifecycle(rules: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return {"Rules": out}
 
 
+def policy_of(document: str | Mapping[str, Any] | None) -> dict[str, Any]:
+    """get_bucket_policy's ``Policy`` (a JSON string), or a declared policy, in one comparable
+    form: key order, whitespace, single-item lists and ``true``/``"true"`` do not matter. An
+    empty dict is "no policy"."""
+    if not document:
+        return {}
+    return json.loads(canonical_json(document))
+
+
 def bucket_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
-    """Settings (public_access, encryption, cors, lifecycle, tags) whose current value differs.
+    """Settings (public_access, policy, encryption, cors, lifecycle, tags) whose current value
+    differs.
 
     Both sides are dicts of normalized values; a desired value of None is not managed.
     """
@@ -154,14 +167,15 @@ def bucket_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]
         return ["create"]
     return [
         key
-        for key in ("public_access", "encryption", "cors", "lifecycle", "tags")
-        if desired.get(key) is not None and current.get(key) != desired[key]
+        for key in SETTINGS
+        if desired.get(key) is not None and current.get(key, {} if key == "policy" else None) != desired[key]
     ]
 
 
 # --- the plan of vf_s3_bucket ---------------------------------------------------------------
 
-SETTINGS = ("public_access", "encryption", "cors", "lifecycle", "tags")
+# In the order they are put: the public access block before the policy it judges.
+SETTINGS = ("public_access", "policy", "encryption", "cors", "lifecycle", "tags")
 
 
 def bucket_plan(current: Mapping[str, Any] | None, p: Mapping[str, Any], check_mode: bool) -> Plan:
@@ -180,10 +194,12 @@ def bucket_plan(current: Mapping[str, Any] | None, p: Mapping[str, Any], check_m
             p["abort_incomplete_multipart_days"], p["expire_days"], p["expire_prefix"]
         ),
         "tags": {k: str(v) for k, v in tags.items()},
+        "policy": None if p.get("policy") is None else policy_of(p["policy"]),
     }
     changes = bucket_changes(current, desired)
     todo = set(changes)
-    if current is None:  # a new bucket: everything is set, CORS only when declared
-        todo = {"public_access", "encryption", "lifecycle", "tags"} | ({"cors"} if desired["cors"] else set())
+    if current is None:  # a new bucket: everything is set, CORS and the policy only when declared
+        todo = {"public_access", "encryption", "lifecycle", "tags"}
+        todo |= {key for key in ("cors", "policy") if desired[key]}
     steps = {"create": current is None, "settings": [s for s in SETTINGS if s in todo], "desired": desired}
     return Plan(changes, current or {}, desired, result, steps)

@@ -22,6 +22,7 @@ from ansible.module_utils.vf_s3 import (
     desired_public_access,
     encryption_of,
     lifecycle_of,
+    policy_of,
     public_access_of,
 )
 from ansible.module_utils.vf_sqs import (
@@ -205,6 +206,39 @@ def test_bucket_drift_names_each_setting():
     )
     assert bucket_changes(longer, DESIRED_BUCKET) == ["lifecycle"]
     assert bucket_changes(None, DESIRED_BUCKET) == ["create"]
+
+
+BUCKET_ARN = "arn:aws:s3:::video-forge-dev-media"
+DECLARED_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": ["s3:*"],
+            "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": False}},
+        }
+    ],
+}
+# GetBucketPolicy's Policy: the document as a JSON string, whitespace and key order S3's own.
+AWS_POLICY = (
+    '{"Version":"2012-10-17","Statement":[{"Condition":{"Bool":{"aws:SecureTransport":"false"}},'
+    f'"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*",'
+    f'"Resource":["{BUCKET_ARN}/*","{BUCKET_ARN}"]}}]}}'
+)
+
+
+def test_a_bucket_policy_is_compared_normalized_and_drift_is_found():
+    desired = {**DESIRED_BUCKET, "policy": policy_of(DECLARED_POLICY)}
+    assert bucket_changes(current_bucket(policy=policy_of(AWS_POLICY)), desired) == []
+    assert bucket_changes(current_bucket(policy=policy_of(None)), desired) == ["policy"]
+    looser = json.loads(AWS_POLICY)
+    looser["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"] = "true"
+    assert bucket_changes(current_bucket(policy=policy_of(json.dumps(looser))), desired) == ["policy"]
+    # Not declared: whatever policy the bucket has is left alone.
+    assert bucket_changes(current_bucket(policy=policy_of(AWS_POLICY)), DESIRED_BUCKET) == []
 
 
 def test_bucket_settings_round_trip_through_the_request_shapes():
