@@ -89,8 +89,13 @@ def source_key(user_id: str, video_id: str) -> str:
     return f"{upload_prefix(user_id, video_id)}source"
 
 
+# Every video's renditions live under this prefix (the services' health check lists it: their
+# task roles may list the bucket only under the prefixes they use).
+HLS_ROOT = "hls/"
+
+
 def hls_prefix(video_id: str) -> str:
-    return f"hls/{video_id}/"
+    return f"{HLS_ROOT}{video_id}/"
 
 
 def master_playlist_key(video_id: str) -> str:

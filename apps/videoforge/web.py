@@ -17,6 +17,7 @@ from videoforge import db
 from videoforge import logging as vf_logging
 from videoforge.auth import BEARER_SCHEME, TokenVerifier
 from videoforge.errors import ApiError, register_error_handlers
+from videoforge.jobs import HLS_ROOT
 from videoforge.openapi import ServiceOpenAPI
 from videoforge.presign import Presigner
 from videoforge.settings import Settings
@@ -87,7 +88,9 @@ class Aws:
 
     def s3_reachable(self) -> bool:
         try:
-            self._health_s3.head_bucket(Bucket=self.bucket)
+            # Not HeadBucket: that needs s3:ListBucket with no prefix condition, and the task
+            # roles may list only under the prefixes they use (role iam).
+            self._health_s3.list_objects_v2(Bucket=self.bucket, Prefix=HLS_ROOT, MaxKeys=1)
             return True
         except Exception as exc:
             log.warning("S3 unreachable: %s", exc)

@@ -103,6 +103,27 @@ def test_services_run_their_task_definitions_behind_their_target_groups(stack):
     }
 
 
+def container_environment(family: str) -> dict[str, str]:
+    td = boto3.client("ecs").describe_task_definition(taskDefinition=family)["taskDefinition"]
+    return {e["name"]: e["value"] for e in td["containerDefinitions"][0]["environment"]}
+
+
+def test_task_definitions_carry_the_upload_and_playback_settings_of_the_model(stack):
+    uploads = model.catalog()["videoforge_uploads"]
+    gallery = container_environment("video-forge-local-gallery")
+    assert gallery["UPLOAD_MAX_BYTES"] == str(uploads["max_bytes"])
+    assert gallery["UPLOAD_MULTIPART_THRESHOLD"] == str(uploads["multipart_threshold"])
+    assert gallery["UPLOAD_PART_SIZE"] == str(uploads["part_size"])
+    assert gallery["UPLOAD_URL_TTL"] == str(uploads["url_ttl"])
+    assert gallery["UPLOAD_ALLOWED_TYPES"].split(",") == uploads["allowed_content_types"]
+    assert gallery["UPLOAD_MAX_CONCURRENT_PER_USER"] == str(uploads["max_concurrent_per_user"])
+    assert gallery["UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER"] == str(uploads["max_bytes_in_flight_per_user"])
+    streaming = container_environment("video-forge-local-streaming")
+    assert streaming["PLAYBACK_URL_TTL"] == str(model.catalog()["videoforge_playback_url_ttl"])
+    assert not {name for name in streaming if name.startswith("UPLOAD_")}
+    assert container_environment("video-forge-local-client") == {}
+
+
 def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revision(stack, tmp_path):
     compute_yml = Path(stack["inventory"]) / "group_vars" / "all" / "compute.yml"
     model = yaml.safe_load(compute_yml.read_text())
@@ -229,6 +250,31 @@ def _policy_resources(role: str) -> list[str]:
             resource = statement["Resource"]
             out.extend([resource] if isinstance(resource, str) else resource)
     return out
+
+
+def _list_bucket_prefixes(role: str) -> list[set[str]]:
+    """The s3:prefix values each statement that grants s3:ListBucket allows (empty: any)."""
+    iam, found = boto3.client("iam"), []
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        for statement in iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]:
+            actions = statement["Action"]
+            if "s3:ListBucket" in ([actions] if isinstance(actions, str) else actions):
+                prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix", [])
+                found.append({prefixes} if isinstance(prefixes, str) else set(prefixes))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("role", "prefixes"),
+    [
+        ("video-forge-local-gallery-task", [{"uploads/*", "hls/*", "thumbnails/*"}]),
+        ("video-forge-local-streaming-task", [{"hls/*"}]),
+        ("video-forge-local-client-task", []),
+        ("video-forge-local-processor", [{"hls/*", "thumbnails/*"}]),
+    ],
+)
+def test_listing_the_bucket_is_granted_only_under_the_prefixes_a_role_lists(stack, role, prefixes):
+    assert _list_bucket_prefixes(role) == prefixes
 
 
 @pytest.mark.parametrize(
