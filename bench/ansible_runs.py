@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -106,8 +107,12 @@ def playbook(name: str, args: list[str], env: dict, work: Path, cwd: Path, reque
         try:
             rc = proc.wait(TIMEOUT)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 15)  # its own session: ansible-playbook and its workers only
+            os.killpg(proc.pid, signal.SIGTERM)  # its own session: ansible-playbook and its workers only
             rc = proc.wait()
+        except BaseException:  # interrupted: stop the run, then let the endpoints and stacks go
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+            raise
     wall, cpu = time.monotonic() - started, _children_cpu() - cpu
     result = {"returncode": rc, "wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2)}
     result |= summarise(events, time.time()) | requests(request_log, logged)

@@ -34,6 +34,7 @@ import functools
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -289,6 +290,8 @@ def main(argv: list[str]) -> None:
         help="our AWS plays without database.yml (issue 11's first list)",
     )
     opts = parser.parse_args(argv)
+    # Stopped with SIGTERM (or ^C): unwind, so every endpoint, database and stack started here stops.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     wanted = opts.only.split(",")
     shutil.rmtree(RUNS, ignore_errors=True)  # the logs of the previous run
     RUNS.mkdir(parents=True)
