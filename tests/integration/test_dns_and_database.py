@@ -129,12 +129,6 @@ def test_check_diff_on_an_empty_account_writes_nothing_with_dns_and_rds(account)
     assert boto3.client("rds").describe_db_instances()["DBInstances"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on an account with nothing in it, vf_ecs_service fails (ClusterNotFoundException from"
-    " describe_services of a cluster not made yet) and processor_fleet fails reading queue-name"
-    " before messaging published it",
-)
 def test_check_diff_of_the_whole_site_on_an_empty_account_runs_to_the_end(account):
     check, found = check_site(account)
     assert check.returncode == 0, check.stdout[-6000:]
