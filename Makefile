@@ -48,17 +48,25 @@ lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile)
 	@$(BIN)/yamllint --strict .
 	@$(BIN)/ansible-lint --profile production --strict --offline -q
 
+# The suite on several workers: each test file (with its module fixtures) is one group, the
+# e2e files that share one platform are one group, every molecule scenario and linter is an
+# item of its own (tests/conftest.py). Most of a test's time is waiting on a subprocess
+# (ansible-playbook, FFmpeg, moto, Chromium), so more workers than cores pays.
+WORKERS ?= 4
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
+
 pytest: $(STAMP) client browser
-	@$(BIN)/pytest -q -p no:cacheprovider
+	@$(PYTEST)
 
 molecule: $(STAMP)
 	@$(PY) tools/molecule_all.py
 
-# pytest runs last so its summary line closes the output.
-test: $(STAMP) client browser  ## The whole suite: lint, molecule, pytest
-	@$(MAKE) -s lint
-	@$(MAKE) -s molecule
-	@$(MAKE) -s pytest
+# The suite runs the linters and every molecule scenario as pytest items (tests/test_lint.py,
+# tests/roles/test_molecule.py); `make lint` and `make molecule` run them on their own. The
+# installs go side by side (Chromium's apt beside pip and npm).
+test:  ## The whole suite: lint, molecule and pytest, on $(WORKERS) workers
+	@$(MAKE) -s -j3 venv client browser
+	@$(PYTEST)
 
 bench: $(STAMP) client  ## Benchmarks; results land in bench/results/
 	@$(PY) -m bench

@@ -36,3 +36,40 @@ def pg() -> services.Postgres:
     """One private PostgreSQL cluster for the session."""
     with services.postgres() as cluster:
         yield cluster
+
+
+# --- running on several workers (pytest-xdist, `make test` runs with --dist loadgroup) ----------
+
+# The files that share the session's `stack` (tests/e2e/conftest.py): one group, so one worker
+# brings the platform up once for all of them.
+SHARED_STACK_GROUP = "e2e-stack"
+# Groups that take longest, started first so the run does not end waiting on one of them.
+LONGEST_FIRST = (SHARED_STACK_GROUP, "tests/e2e/test_hostile_aws.py", "tests/integration/test_dns_and_database.py")
+
+
+def _group_of(item: pytest.Item) -> str:
+    path = item.nodeid.split("::")[0]
+    if path.startswith("tests/e2e/") and "stack" in getattr(item, "fixturenames", ()):
+        return SHARED_STACK_GROUP
+    if path == "tests/roles/test_molecule.py":
+        return item.nodeid  # each scenario stands alone (its own emulator)
+    return path  # a file's module-scoped fixtures (a converged account) are made once
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test in a group (xdist_group): the files' own fixtures are built once per file, the
+    shared stack once per run. The longest groups are collected first, and xdist hands groups out
+    in collection order (`--no-loadscope-reorder`)."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group_of(item)))
+
+    def rank(item: pytest.Item) -> int:
+        group = _group_of(item)
+        if group in LONGEST_FIRST:
+            return LONGEST_FIRST.index(group)
+        if group.startswith("tests/roles/"):
+            return len(LONGEST_FIRST)
+        return len(LONGEST_FIRST) + 1
+
+    items.sort(key=rank)  # stable: the order within a group stays the files' own
