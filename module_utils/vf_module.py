@@ -174,10 +174,17 @@ def reconcile(module: Any, read: Read, plan: PlanFn, apply: Apply | None = None)
 
 
 def reconcile_family(
-    module: Any, key: str, shared: tuple[str, ...], read: Read, plan: PlanFn, apply: Apply
+    module: Any,
+    key: str,
+    shared: tuple[str, ...],
+    read: Read,
+    plan: PlanFn,
+    apply: Apply,
+    items: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """One run for ``module.params[key]``, a dict of label -> item options, each reconciled as
-    the singular module would (the options named in ``shared`` are given once for all items).
+    """One run for ``module.params[key]`` (or ``items``), a dict of label -> item options, each
+    reconciled as the singular module would (the options named in ``shared`` are given once for
+    all items).
 
     The result has ``results`` (per item: its label as ``item``, ``changed``, ``changes``,
     ``diff`` and its own results), ``<key>`` (label -> that item's result) and a diff per item.
@@ -185,7 +192,7 @@ def reconcile_family(
     require_boto3(module.fail_json)
     aws = Aws(module.params, module.check_mode, module.no_log_values)
     results: list[dict[str, Any]] = []
-    for label, item in module.params[key].items():
+    for label, item in (module.params[key] if items is None else items).items():
         params = {**{k: module.params[k] for k in shared}, **item}
         try:
             report, todo = run_once(aws, params, module.check_mode, read, plan, apply)

@@ -160,3 +160,20 @@ def parameters_plan(current: Mapping[str, Mapping[str, Any]], p: Mapping[str, An
         steps[name]["create"] = "create" in fields
     listed = [f"{name.removeprefix(path + '/')} {f}" for name, fields in changes.items() for f in fields]
     return Plan(listed, before, after, result, steps)
+
+
+def outputs_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """The published outputs a role reads, and the account (vf_outputs_info; never a change).
+    ``current``: ``account_id`` and ``parameters`` (full name -> value of the names found).
+    A missing output fails, except in check mode, where an earlier role would publish it: it
+    is then an empty string, and listed in ``missing``."""
+    path = p["path"].rstrip("/")
+    found = {name.removeprefix(path + "/"): value for name, value in current["parameters"].items()}
+    missing = [key for key in p["names"] if key not in found]
+    if missing and not check_mode:
+        raise ReconcileError(
+            f"not published under {path}: {', '.join(missing)} (run the roles that publish them first)",
+            missing=missing,
+        )
+    outputs = {key: found.get(key, "") for key in p["names"]}
+    return Plan(result={"account_id": current["account_id"], "outputs": outputs, "missing": missing})
