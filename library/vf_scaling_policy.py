@@ -80,47 +80,18 @@ arn:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_autoscaling import scaling_policy_plan
+from ansible.module_utils.vf_autoscaling_aws import (
+    SCALING_POLICY_OPTIONS,
+    apply_scaling_policy,
+    read_scaling_policy,
+)
 from ansible.module_utils.vf_module import module_args, reconcile
-
-OPTIONS = {
-    "name": {"type": "str", "required": True},
-    "group": {"type": "str", "required": True},
-    "policy_type": {
-        "type": "str",
-        "choices": ["TargetTrackingScaling", "SimpleScaling"],
-        "default": "TargetTrackingScaling",
-    },
-    "target_value": {"type": "float"},
-    "predefined_metric": {"type": "str"},
-    "metrics": {"type": "list", "elements": "dict"},
-    "estimated_instance_warmup": {"type": "int"},
-    "disable_scale_in": {"type": "bool", "default": False},
-    "adjustment_type": {"type": "str", "default": "ChangeInCapacity"},
-    "scaling_adjustment": {"type": "int"},
-    "cooldown": {"type": "int"},
-}
-
-
-def read(aws, p: dict) -> dict | None:
-    """The group's policy of that name, or None."""
-    asg = aws("autoscaling")
-    named = {"AutoScalingGroupName": p["group"], "PolicyNames": [p["name"]]}
-    policies = asg.paginate("describe_policies", "ScalingPolicies", **named)
-    # moto gives every policy of a group the same id in its ARN: match by name, never by ARN.
-    return next((x for x in policies if x["PolicyName"] == p["name"]), None)
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Put the policy, then read back its ARN (moto's put answers none)."""
-    asg = aws("autoscaling")
-    asg.call("put_scaling_policy", **plan.steps["put"])
-    return {"arn": (read(aws, p) or {}).get("PolicyARN")}
 
 
 def main() -> None:
     """Reconcile one scaling policy of an Auto Scaling Group."""
-    module = AnsibleModule(**module_args(OPTIONS, tags=False))
-    reconcile(module, read, scaling_policy_plan, apply)
+    module = AnsibleModule(**module_args(SCALING_POLICY_OPTIONS, tags=False))
+    reconcile(module, read_scaling_policy, scaling_policy_plan, apply_scaling_policy)
 
 
 if __name__ == "__main__":
