@@ -21,6 +21,15 @@ options:
     description: The user pool's name.
     type: str
     required: true
+  previous_names:
+    description:
+      - Names this deployment's pool had before. When no pool is named I(name) but one is named
+        one of these (tried in order), that pool is this deployment's pool, so its users keep
+        their accounts and their videos; Cognito cannot rename a pool, so it keeps its old name
+        (returned as RV(pool_name)).
+    type: list
+    elements: str
+    default: []
   client_name:
     description: The app client's name. Defaults to I(name) followed by C(-app).
     type: str
@@ -117,6 +126,10 @@ jwks_url:
   description: Where AWS serves the pool's signing keys.
   returned: always
   type: str
+pool_name:
+  description: The pool's own name, a previous name when the pool was adopted under it.
+  returned: always
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -135,6 +148,7 @@ PASSWORD_POLICY = {
 AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 OPTIONS = {
     "name": {"type": "str", "required": True},
+    "previous_names": {"type": "list", "elements": "str", "default": []},
     "client_name": {"type": "str"},
     "password_policy": {"type": "dict", "default": {}, "no_log": False, "options": PASSWORD_POLICY},
     "username_attributes": {"type": "list", "elements": "str", "default": ["email"]},
@@ -157,11 +171,17 @@ def client_name(p: dict) -> str:
 
 
 def read(aws, p: dict) -> dict:
-    """The pool (by name; more than one of that name is an error) and its app client (by name)."""
+    """The pool (by name, else by its first previous name found; more than one of a name is an
+    error) and its app client (by name)."""
     idp = aws("cognito-idp")
-    pools = [x for x in idp.paginate("list_user_pools", "UserPools", MaxResults=60) if x["Name"] == p["name"]]
-    if len(pools) > 1:
-        raise AwsError("list_user_pools", "Ambiguous", f"{len(pools)} user pools are named {p['name']}")
+    listed = idp.paginate("list_user_pools", "UserPools", MaxResults=60)
+    pools = []
+    for name in [p["name"], *p["previous_names"]]:
+        pools = [x for x in listed if x["Name"] == name]
+        if len(pools) > 1:
+            raise AwsError("list_user_pools", "Ambiguous", f"{len(pools)} user pools are named {name}")
+        if pools:
+            break
     pool = idp.call("describe_user_pool", UserPoolId=pools[0]["Id"])["UserPool"] if pools else None
     client = None
     if pool:

@@ -179,8 +179,10 @@ def user_pool_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode:
     or None), ``client`` (describe_user_pool_client or None) and ``region``."""
     pool, client, name = current["pool"], current["client"], p["name"]
     result = {"name": name, "user_pool_id": "", "user_pool_arn": "", "client_id": "", "jwks_url": ""}
+    result["pool_name"] = name
     if pool:
         result.update(
+            pool_name=pool.get("Name", name),  # a pool adopted under a previous name keeps it
             user_pool_id=pool["Id"],
             user_pool_arn=pool.get("Arn", ""),
             jwks_url=jwks_url(current["region"], pool["Id"]),
@@ -203,7 +205,7 @@ def user_pool_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode:
     changes += [f"client {c}" for c in changed_client]
     before = {"pool": pool_of(pool), "client": client_of(client) if client else {}} if pool else {}
     after = {"pool": want_pool, "client": want_client}
-    steps = {"pool": want_pool, "client": want_client, "tags": tags}
+    steps = {"pool": want_pool, "client": want_client, "tags": tags, "current_pool": pool}
     steps.update(
         update_pool=bool(pool) and changed_pool != [], update_client=bool(client) and changed_client != []
     )

@@ -181,3 +181,35 @@ def test_user_pool_client_signs_in_with_password_srp_and_refresh(aws, made, tmp_
     again = run_playbook(tmp_path, play(POOL_TASK))
     assert again.ok and again.changed_tasks() == []
     assert again.task("Ensure the user pool").result["user_pool_id"] == result["user_pool_id"]
+
+
+def test_a_pool_found_under_its_previous_name_is_kept_with_its_users(aws, made, tmp_path):
+    """Names gained the environment (video-forge-users became video-forge-local-users): a pool
+    made under the old name is this deployment's pool, users and all; no second pool appears."""
+    idp = boto3.client("cognito-idp")
+    before = {
+        "name": "Ensure the pool under its old name",
+        "vf_cognito_user_pool": {"name": "vf-test-old-users"},
+    }
+    made_before = run_playbook(tmp_path / "before", play(before))
+    assert made_before.ok, made_before.output[-5000:]
+    old = {"Id": made_before.task("Ensure the pool under its old name").result["user_pool_id"]}
+    idp.admin_create_user(UserPoolId=old["Id"], Username="bo@example.com", MessageAction="SUPPRESS")
+    task = {
+        "name": "Ensure the renamed pool",
+        "vf_cognito_user_pool": {
+            "name": "vf-test-new-users",
+            "previous_names": ["vf-test-gone-users", "vf-test-old-users"],
+            "client_name": "vf-test-new-users-web",
+        },
+    }
+    first = run_playbook(tmp_path / "first", play(task))
+    assert first.ok, first.output[-5000:]
+    result = first.task("Ensure the renamed pool").result
+    assert (result["user_pool_id"], result["pool_name"]) == (old["Id"], "vf-test-old-users")
+    names = [p["Name"] for p in idp.list_user_pools(MaxResults=60)["UserPools"]]
+    assert "vf-test-new-users" not in names
+    assert len(idp.list_users(UserPoolId=old["Id"])["Users"]) == 1
+    again = run_playbook(tmp_path / "again", play(task))
+    assert again.ok, again.output[-5000:]
+    assert again.changed_tasks() == []
