@@ -44,7 +44,11 @@ def pg() -> services.Postgres:
 # brings the platform up once for all of them.
 SHARED_STACK_GROUP = "e2e-stack"
 # Groups that take longest, started first so the run does not end waiting on one of them.
-LONGEST_FIRST = (SHARED_STACK_GROUP, "tests/e2e/test_hostile_aws.py", "tests/integration/test_dns_and_database.py")
+LONGEST_FIRST = (
+    SHARED_STACK_GROUP,
+    "tests/e2e/test_hostile_aws.py",
+    "tests/integration/test_dns_and_database.py",
+)
 
 
 def _group_of(item: pytest.Item) -> str:

@@ -89,7 +89,8 @@ def main(argv: list[str]) -> int:
             aws.reset()
             name = f"{role_dir.name}/{scenario}"
             started = time.monotonic()
-            proc = run_scenario(role_dir, scenario, scenario_env(aws, pg, Path(tmp) / f"state-{role_dir.name}-{scenario}"))
+            state_dir = Path(tmp) / f"state-{role_dir.name}-{scenario}"
+            proc = run_scenario(role_dir, scenario, scenario_env(aws, pg, state_dir))
             took = time.monotonic() - started
             if proc.returncode:
                 failed.append(name)
