@@ -20,6 +20,6 @@ SCENARIOS = scenarios()
 )
 def test_molecule_scenario_passes(role_dir, scenario, pg, tmp_path):
     tmp_path.chmod(0o755)  # the database's unprivileged owner must reach into it
-    with services.aws_emulator(tmp_path / "moto") as aws:
+    with services.aws_emulator(tmp_path) as aws:
         proc = run_scenario(role_dir, scenario, scenario_env(aws, pg, tmp_path / "state"))
     assert proc.returncode == 0, proc.stdout[-20000:]
