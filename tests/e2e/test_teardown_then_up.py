@@ -1,0 +1,47 @@
+"""A person tears the local platform down (playbooks/teardown.yml) and brings it back with
+`make up`: it converges, and the database (kept, with its password) still lets the services in.
+The stack's state lies in a 0700 directory, as a clone in root's home does."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.support.stack import new_stack, remove
+
+
+@pytest.fixture(scope="module")
+def private_stack():
+    stack = new_stack(private=True)
+    try:
+        yield stack
+    finally:
+        remove(stack)
+
+
+def get(url: str) -> tuple[int, bytes]:
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # Caddy's local CA
+    try:
+        with urllib.request.urlopen(url, context=context, timeout=20) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.mark.timeout(2400)  # three whole-site runs from nothing, beside the rest of the suite
+def test_teardown_then_up_converges_and_the_database_still_lets_the_services_in(private_stack):
+    up = private_stack.playbook()
+    assert up.returncode == 0, up.output[-6000:]
+    down = private_stack.playbook(playbook="playbooks/teardown.yml")
+    assert down.returncode == 0, down.output[-6000:]
+    again = private_stack.playbook()
+    assert again.returncode == 0, again.output[-6000:]
+    status, body = get(f"{private_stack.url}/api/gallery/health")
+    assert status == 200, body[:500]
+    health = json.loads(body)
+    assert health["database"] is True and health["status"] == "ok", health  # the password still matches
