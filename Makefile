@@ -42,11 +42,9 @@ down: $(STAMP)  ## Stop the local platform (data stays under .state/)
 status: $(STAMP)  ## Show the local processes
 	@$(PY) -m twin.stack status
 
+# The linters and their arguments are declared once, in tests/test_lint.py (make test runs them too).
 lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile)
-	@$(BIN)/ruff check .
-	@$(BIN)/ruff format --check .
-	@$(BIN)/yamllint --strict .
-	@$(BIN)/ansible-lint --profile production --strict --offline -q
+	@$(BIN)/pytest -q -p no:cacheprovider tests/test_lint.py
 
 # The suite on several workers: each test file (with its module fixtures) is one group, the
 # e2e files that share one platform are one group, every molecule scenario and linter is an

@@ -1,5 +1,5 @@
-"""The linters `make lint` runs, as pytest items: `make test` runs them on the suite's workers
-beside the rest instead of before it."""
+"""The linters, declared once: `make lint` runs this file alone, `make test` runs its items on
+the suite's workers beside the rest."""
 
 from __future__ import annotations
 
