@@ -47,8 +47,8 @@ lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile)
 	@$(BIN)/pytest -q -p no:cacheprovider tests/test_lint.py
 
 # The suite on several workers: each test file (with its module fixtures) is one group, the
-# e2e files that share one platform are one group, every molecule scenario and linter is an
-# item of its own (tests/conftest.py). Most of a test's time is waiting on a subprocess
+# e2e files that share a platform are a group per platform, every molecule scenario and linter
+# is an item of its own (tests/conftest.py schedules the groups). Most of a test's time is waiting on a subprocess
 # (ansible-playbook, FFmpeg, moto, Chromium), so more workers than cores pays.
 WORKERS ?= 4
 PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(WORKERS) --dist loadgroup --no-loadscope-reorder

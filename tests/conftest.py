@@ -40,45 +40,64 @@ def pg() -> services.Postgres:
 
 # --- running on several workers (pytest-xdist, `make test` runs with --dist loadgroup) ----------
 #
-# Known limit: xdist 3.8 (the newest) puts a test's group into its nodeid through an attribute
-# pytest 9.2 no longer reads, so the groups below do not take yet: every test is a unit of its
-# own, and a module or session fixture is built on each worker that runs a test needing it
-# (the runs are still correct; they repeat some set-up). Only the order below takes effect.
+# A group's tests run on one worker, in the files' order, so its module and session fixtures are
+# built once. The group is a function of the nodeid alone, because that is all xdist's controller
+# sees: xdist 3.8's own `xdist_group` marker does not take under pytest 9.2 (it writes the group
+# into `item._nodeid`, which pytest 9 no longer reads), so the scheduler below does the grouping.
 
-# The files that share the session's `stack` (tests/e2e/conftest.py): one group, so one worker
-# brings the platform up once for all of them.
-SHARED_STACK_GROUP = "e2e-stack"
+# The e2e files that share the session's `stack` (tests/e2e/conftest.py) split into two groups,
+# each bringing up a platform of its own: the one that stops, restarts and re-runs it, and the
+# ones that only use it (browser, HLS, API contract). One platform for all is a 15-minute group.
+STACK_GROUPS = {
+    "tests/e2e/test_local_stack.py": "e2e-stack-lifecycle",
+    "tests/e2e/test_client_browser.py": "e2e-stack-use",
+    "tests/e2e/test_hls_through_edge.py": "e2e-stack-use",
+    "tests/e2e/test_openapi_contract.py": "e2e-stack-use",
+}
 # Groups that take longest, started first so the run does not end waiting on one of them.
 LONGEST_FIRST = (
-    SHARED_STACK_GROUP,
-    "tests/e2e/test_hostile_aws.py",
     "tests/integration/test_dns_and_database.py",
+    "e2e-stack-use",
+    "tests/e2e/test_hostile_aws.py",
+    "e2e-stack-lifecycle",
+    "tests/e2e/test_teardown_then_up.py",
 )
 
 
-def _group_of(item: pytest.Item) -> str:
-    path = item.nodeid.split("::")[0]
-    if path.startswith("tests/e2e/") and "stack" in getattr(item, "fixturenames", ()):
-        return SHARED_STACK_GROUP
-    if path == "tests/roles/test_molecule.py":
-        return item.nodeid  # each scenario stands alone (its own emulator)
+def group_of(nodeid: str) -> str:
+    path = nodeid.split("::")[0]
+    if path in STACK_GROUPS:
+        return STACK_GROUPS[path]
+    if path in ("tests/roles/test_molecule.py", "tests/test_lint.py"):
+        return nodeid  # each scenario and linter stands alone (a scenario has its own emulator)
     return path  # a file's module-scoped fixtures (a converged account) are made once
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Every test in a group (xdist_group): the files' own fixtures are built once per file, the
-    shared stack once per run. The longest groups are collected first, and xdist hands groups out
-    in collection order (`--no-loadscope-reorder`)."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group_of(item)))
+    """The longest groups are collected first; xdist hands groups out in collection order
+    (`--no-loadscope-reorder`), and the order within a group stays the files' own."""
 
     def rank(item: pytest.Item) -> int:
-        group = _group_of(item)
+        group = group_of(item.nodeid)
         if group in LONGEST_FIRST:
             return LONGEST_FIRST.index(group)
         if group.startswith("tests/roles/"):
             return len(LONGEST_FIRST)
         return len(LONGEST_FIRST) + 1
 
-    items.sort(key=rank)  # stable: the order within a group stays the files' own
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's load-scope scheduling, with `group_of` as the scope."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid.split("@")[0])
+
+    return GroupScheduling(config, log)
