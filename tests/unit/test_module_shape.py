@@ -106,3 +106,12 @@ def test_ansible_doc_documents_exactly_the_options_the_module_takes(docs, path, 
     doc = docs[path.stem]
     assert doc["doc"]["short_description"] and doc["examples"].strip() and doc["return"]
     assert set(doc["doc"]["options"]) == set(taken)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_every_module_runs_in_the_warm_fork(path):
+    """Each module has an action plugin of its name that is the warm-fork runner (a link to it):
+    a module without one still works, but pays a fresh interpreter and boto3 on every run."""
+    link = ROOT / "plugins" / "action" / path.name
+    assert link.is_symlink(), f"plugins/action/{path.name}: ln -s _vf_warm_fork.py {link}"
+    assert os.readlink(link) == "_vf_warm_fork.py"
