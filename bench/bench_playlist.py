@@ -1,17 +1,36 @@
-"""Playlist latency through the streaming service for a 2-hour video: 1,800 segments in each
-of 4 renditions. Real moto S3, real PostgreSQL, the service under hypercorn on loopback.
+"""The streaming service's media playlist for a 2-hour video (1,800 segments in each of 4
+renditions): latency against hypercorn, and throughput through the edge against a static file.
+Real moto S3, real PostgreSQL, the service under hypercorn on loopback.
 
-    .venv/bin/python bench/bench_playlist.py     -> bench/results/playlist.json
+    .venv/bin/python -m bench bench_playlist     -> bench/results/playlist.json
 
-"cold": every request renders (PLAYLIST_CACHE_SECONDS=0: read from S3, presign 1,800 URLs);
-"warm": the default cache serves the rendered playlist (access check still per request).
+Sequential latency, straight to hypercorn (REQUESTS requests each):
+"media_cold": every request renders (PLAYLIST_CACHE_SECONDS=0: read from S3, presign 1,800 URLs);
+"media_warm": the default cache serves the rendered playlist (access check still per request).
+
+Throughput through the edge ("edge_vs_static"): one Caddy, configured as the local edge
+(roles/local_edge/templates/Caddyfile.j2: a plain reverse_proxy, no compression, no access
+log; plain HTTP here), proxies /api/stream/* to the warm service and serves, under /static/,
+the exact bytes the edge returned for the 720p media playlist as a file. CLIENTS keep-alive
+HTTP/1.1 connections (one event loop; a bare asyncio protocol that counts body bytes, since
+httpx.AsyncClient parsing 700 KB bodies was the bottleneck and read both sides as equal)
+request back to back for SECONDS each round, edge and static interleaved for ROUNDS rounds;
+every response must be a 200 of the same length. Reported: req/s per round, median req/s and
+latency for each, and edge_over_static_req_per_s_ratio. The load generator shares the
+machine's cores with Caddy and hypercorn, so the static figure is bounded by the client and
+the ratio is an upper bound (the edge costs at least that much); read it beside the load
+average recorded at start and end, and cpu_count.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +50,11 @@ SEGMENTS = 1800
 RENDITIONS = [("1080p", 1920, 1080, 5_000_000), ("720p", 1280, 720, 2_800_000),
               ("480p", 854, 480, 1_400_000), ("360p", 640, 360, 800_000)]  # fmt: skip
 REQUESTS = 30
+CLIENTS = 8  # concurrent keep-alive connections
+SECONDS = 5.0  # per round and target
+ROUNDS = 3  # edge, static, edge, static, ...
+WARMUP_SECONDS = 1.0
+CADDY = ROOT / ".venv" / "bin" / "caddy"
 
 
 def media_playlist() -> str:
@@ -56,7 +80,182 @@ def timings(client: httpx.Client, url: str, n: int) -> dict:
     }
 
 
+def caddyfile(port: int, upstream_port: int, static_root: Path, data_dir: Path) -> str:
+    """The edge as roles/local_edge/templates/Caddyfile.j2 renders it (a bare reverse_proxy in
+    a route, no encode, no access log), on plain HTTP, plus a file_server for the static copy."""
+    return f"""{{
+	admin off
+	auto_https off
+	storage file_system {data_dir}
+}}
+
+http://127.0.0.1:{port} {{
+	bind 127.0.0.1
+	route {{
+		@stream path /api/stream/*
+		handle @stream {{
+			reverse_proxy 127.0.0.1:{upstream_port}
+		}}
+		handle_path /static/* {{
+			root * {static_root}
+			header Content-Type application/vnd.apple.mpegurl
+			file_server
+		}}
+	}}
+}}
+"""
+
+
+def start_caddy(tmp: Path, upstream_port: int, static_root: Path) -> tuple[subprocess.Popen, int]:
+    port = services.free_port()
+    config = tmp / "Caddyfile"
+    config.write_text(caddyfile(port, upstream_port, static_root, tmp / "caddy-data"))
+    env = {
+        **os.environ,
+        "XDG_CONFIG_HOME": str(tmp / "caddy-config"),
+        "XDG_DATA_HOME": str(tmp / "caddy-data"),
+    }
+    log = (tmp / f"caddy-{port}.log").open("wb")
+    proc = subprocess.Popen(
+        [str(CADDY), "run", "--config", str(config), "--adapter", "caddyfile"],
+        cwd=tmp,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"caddy exited: {(tmp / f'caddy-{port}.log').read_text()[-2000:]}")
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+
+    try:
+        services.wait_for(up, 30, "caddy")
+    except Exception:
+        services.stop(proc)
+        raise
+    return proc, port
+
+
+class Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection that counts a response's body bytes without keeping
+    them: a load generator light enough that the server, not the client, sets the pace."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.head = bytearray()
+        self.status = 0
+        self.length: int | None = None
+        self.received = 0
+        self.done: asyncio.Future | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def connection_lost(self, exc) -> None:
+        if self.done is not None and not self.done.done():
+            self.done.set_exception(ConnectionError(f"connection closed mid-response: {exc}"))
+
+    def data_received(self, data: bytes) -> None:
+        if self.length is None:
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            lines = bytes(self.head[:end]).decode("latin-1").split("\r\n")
+            headers = dict(line.split(":", 1) for line in lines[1:])
+            headers = {k.strip().lower(): v.strip() for k, v in headers.items()}
+            self.status = int(lines[0].split()[1])
+            # Content-Length framing only: a chunked or closing response would not be comparable.
+            assert "content-length" in headers, lines
+            assert headers.get("connection", "").lower() != "close", lines
+            assert "content-encoding" not in headers, lines
+            self.length = int(headers["content-length"])
+            self.received = len(self.head) - end - 4
+            self.head = bytearray()
+        else:
+            self.received += len(data)
+        if self.received >= self.length and self.done is not None and not self.done.done():
+            self.done.set_result((self.status, self.received))
+
+    async def get(self, request: bytes) -> tuple[int, int]:
+        self.length, self.received = None, 0
+        self.done = asyncio.get_running_loop().create_future()
+        self.transport.write(request)
+        return await asyncio.wait_for(self.done, 30)
+
+
+async def hammer(url: str, seconds: float, expect_len: int) -> dict:
+    """CLIENTS keep-alive HTTP/1.1 connections requesting ``url`` back to back for ``seconds``."""
+    parts = httpx.URL(url)
+    target = parts.raw_path.decode()
+    request = f"GET {target} HTTP/1.1\r\nHost: {parts.host}:{parts.port}\r\nAccept: */*\r\n\r\n".encode()
+    loop = asyncio.get_running_loop()
+    conns = [(await loop.create_connection(Connection, parts.host, parts.port))[1] for _ in range(CLIENTS)]
+    latencies: list[float] = []
+    statuses: dict[str, int] = {}
+    lengths: set[int] = set()
+
+    async def worker(conn: Connection, deadline: float) -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status, length = await conn.get(request)
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
+            lengths.add(length)
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(c, started + seconds) for c in conns))
+        elapsed = time.perf_counter() - started
+    finally:
+        for c in conns:
+            c.transport.close()
+    latencies.sort()
+    assert statuses.keys() == {"200"}, statuses
+    assert lengths == {expect_len}, (lengths, expect_len)
+    return {
+        "requests": len(latencies),
+        "seconds": round(elapsed, 3),
+        "req_per_s": round(len(latencies) / elapsed, 1),
+        "median_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 2),
+        "status_codes": statuses,
+    }
+
+
+def edge_vs_static(edge_url: str, static_url: str, expect_len: int) -> dict:
+    rounds: dict[str, list[dict]] = {"edge": [], "static": []}
+    for url in (edge_url, static_url):
+        asyncio.run(hammer(url, WARMUP_SECONDS, expect_len))
+    for _ in range(ROUNDS):
+        rounds["edge"].append(asyncio.run(hammer(edge_url, SECONDS, expect_len)))
+        rounds["static"].append(asyncio.run(hammer(static_url, SECONDS, expect_len)))
+    result: dict = {
+        "clients": CLIENTS,
+        "seconds_per_round": SECONDS,
+        "rounds": ROUNDS,
+        "order": "edge, static, interleaved",
+        "bytes_per_response": expect_len,
+    }
+    for name, runs in rounds.items():
+        result[name] = {
+            "median_req_per_s": round(statistics.median(r["req_per_s"] for r in runs), 1),
+            "median_latency_ms": round(statistics.median(r["median_ms"] for r in runs), 2),
+            "median_p95_ms": round(statistics.median(r["p95_ms"] for r in runs), 2),
+            "req_per_s_per_round": [r["req_per_s"] for r in runs],
+            "rounds": runs,
+        }
+    result["edge_over_static_req_per_s_ratio"] = round(
+        result["edge"]["median_req_per_s"] / result["static"]["median_req_per_s"], 3
+    )
+    return result
+
+
 def main() -> None:
+    load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="vf-bench-"))
     with services.aws_emulator(tmp) as aws, services.postgres() as pg:
         services.set_aws_test_env(aws.url)
@@ -90,6 +289,7 @@ def main() -> None:
         cold = launch_service(
             "streaming.app:app", service_env(pg, dbname, PLAYLIST_CACHE_SECONDS="0", **common), tmp
         )
+        caddy = None
         try:
             wait_healthy(warm)
             wait_healthy(cold)
@@ -97,9 +297,11 @@ def main() -> None:
                 "segments_per_rendition": SEGMENTS,
                 "renditions": len(RENDITIONS),
                 "requests": REQUESTS,
+                "cpu_count": os.cpu_count(),
+                "load_average_start": [round(x, 2) for x in load_start],
             }
+            base = f"/api/stream/video/{video_id}"
             with httpx.Client(timeout=30) as client:
-                base = f"/api/stream/video/{video_id}"
                 result["master"] = timings(client, f"{warm.url}{base}/playlist", REQUESTS)
                 result["media_cold"] = timings(client, f"{cold.url}{base}/720p/playlist.m3u8", REQUESTS)
                 result["media_warm"] = timings(client, f"{warm.url}{base}/720p/playlist.m3u8", REQUESTS)
@@ -107,10 +309,33 @@ def main() -> None:
                 for name, *_ in RENDITIONS:
                     assert client.get(f"{cold.url}{base}/{name}/playlist.m3u8").status_code == 200
                 result["all_4_renditions_cold_ms"] = round((time.perf_counter() - started) * 1000, 2)
-            result["load_average_1m"] = round(os.getloadavg()[0], 2)
+
+            static_root = tmp / "static"
+            static_root.mkdir()
+            caddy, edge_port = start_caddy(tmp, int(warm.url.rsplit(":", 1)[1]), static_root)
+            edge = f"http://127.0.0.1:{edge_port}"
+            with httpx.Client(timeout=30) as client:
+                r = client.get(f"{edge}{base}/720p/playlist.m3u8")
+                assert r.status_code == 200, r.text
+                assert "content-encoding" not in r.headers, r.headers  # the edge does not compress
+                body = r.content
+                (static_root / "720p.m3u8").write_bytes(body)
+                s = client.get(f"{edge}/static/720p.m3u8")
+                assert s.status_code == 200 and s.content == body, (s.status_code, len(s.content), len(body))
+            result["edge_vs_static"] = edge_vs_static(
+                f"{edge}{base}/720p/playlist.m3u8", f"{edge}/static/720p.m3u8", len(body)
+            )
+            result["edge_vs_static"]["caddy_version"] = subprocess.run(
+                [str(CADDY), "version"], capture_output=True, text=True, check=False
+            ).stdout.split()[0]
+            result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         finally:
+            if caddy is not None:
+                services.stop(caddy)
             stop_all(warm, cold)
+    shutil.rmtree(tmp, ignore_errors=True)
     out = ROOT / "bench" / "results" / "playlist.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
