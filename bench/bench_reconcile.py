@@ -7,8 +7,8 @@ Each side gets its own fresh AWS endpoint (``python -m twin.emulator``) on a fre
 port, stopped afterwards:
 
 - ``ours``: the plays of site.yml that reconcile AWS (network ... processor) with the local
-  inventory, and a private PostgreSQL for database.yml's migrations (``--without-database``:
-  the seven plays issue 11 first measured);
+  inventory, and a private PostgreSQL for database.yml's migrations (the seven plays issue 11
+  first measured no longer run without database.yml: the services read the outputs it publishes);
 - ``baseline``: amazon.aws 10.1.2 + community.aws 10.0.0 (from the ansible 12.3.0 wheel)
   provisioning the same architecture (bench/collections/reconcile.yml);
 - ``site``: the whole ``site.yml`` as ``make up`` runs it, on a stack of its own (free ports,
@@ -284,11 +284,6 @@ def main(argv: list[str]) -> None:
         "--ref", help="measure our side at this git commit (exported apart), not the working tree"
     )
     parser.add_argument("--rounds", type=int, default=3, help="no-op re-runs per side (default 3)")
-    parser.add_argument(
-        "--without-database",
-        action="store_true",
-        help="our AWS plays without database.yml (issue 11's first list)",
-    )
     opts = parser.parse_args(argv)
     # Stopped with SIGTERM (or ^C): unwind, so every endpoint, database and stack started here stops.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -306,7 +301,7 @@ def main(argv: list[str]) -> None:
         "region": REGION,
         "noop_rounds": opts.rounds,
     }
-    plays = [p for p in AWS_PLAYS if not (opts.without_database and p == DATABASE_PLAY)]
+    plays = AWS_PLAYS
     result["ours_plays"] = plays
     pristine = fresh_endpoint(RUNS)
     with source_tree(opts.ref) as tree:
