@@ -28,6 +28,7 @@ import ansible.module_utils
 from ansible import constants as C
 from ansible.module_utils.common.json import Direction, get_module_encoder
 from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.plugins.loader import connection_loader, filter_loader, lookup_loader, shell_loader, test_loader
 from ansible.utils.display import Display
 from ansible.vars.clean import remove_internal_keys
 
@@ -46,6 +47,23 @@ try:
     vf_aws.warm()
 except ImportError:  # boto3 missing: the module itself reports it, the ordinary way
     pass
+
+
+def _warm_templating() -> None:
+    """Load the plugins every task's worker uses (lookups, filters, tests, the local connection
+    and its shell) here in the controller: one first used in a worker is loaded there (its
+    source and its documented options parsed) and forgotten with the worker, so every task paid
+    for it again (about a fifth of a no-op run's CPU, measured side by side)."""
+    for name in ("env", "file", "template"):
+        lookup_loader.get(f"ansible.builtin.{name}", class_only=True)
+    connection_loader.get("ansible.builtin.local", class_only=True)
+    shell_loader.get("ansible.builtin.sh", class_only=True)
+    for loader in (filter_loader, test_loader):
+        for _plugin in loader.all():
+            pass
+
+
+_warm_templating()
 
 
 class ActionModule(NormalAction):
