@@ -97,85 +97,19 @@ policy_arns:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_autoscaling import app_autoscaling_plan
+from ansible.module_utils.vf_autoscaling_aws import (
+    APP_AUTOSCALING_OPTIONS,
+    apply_app_autoscaling,
+    read_app_autoscaling,
+)
 from ansible.module_utils.vf_module import module_args, reconcile
-
-POLICY_OPTIONS = {
-    "name": {"type": "str", "required": True},
-    "metric": {"type": "str", "required": True},
-    "target": {"type": "float", "required": True},
-    "resource_label": {"type": "str"},
-    "scale_in_cooldown": {"type": "int", "default": 300},
-    "scale_out_cooldown": {"type": "int", "default": 60},
-    "disable_scale_in": {"type": "bool", "default": False},
-}
-OPTIONS = {
-    "service_namespace": {"type": "str", "default": "ecs"},
-    "resource_id": {"type": "str", "required": True},
-    "scalable_dimension": {"type": "str", "default": "ecs:service:DesiredCount"},
-    "min_capacity": {"type": "int"},
-    "max_capacity": {"type": "int"},
-    "policies": {"type": "list", "elements": "dict", "default": [], "options": POLICY_OPTIONS},
-    "purge_policies": {"type": "bool", "default": True},
-}
-
-
-def target(p: dict) -> dict:
-    """The arguments that name the scalable target."""
-    return {
-        "ServiceNamespace": p["service_namespace"],
-        "ResourceId": p["resource_id"],
-        "ScalableDimension": p["scalable_dimension"],
-    }
-
-
-def read(aws, p: dict) -> dict:
-    """The scalable target and its scaling policies."""
-    aas = aws("application-autoscaling")
-    ident = target(p)
-    found = aas.paginate(
-        "describe_scalable_targets",
-        "ScalableTargets",
-        ServiceNamespace=ident["ServiceNamespace"],
-        ResourceIds=[ident["ResourceId"]],
-        ScalableDimension=ident["ScalableDimension"],
-    )
-    policies = aas.paginate("describe_scaling_policies", "ScalingPolicies", **ident) if found else []
-    return {"target": found[0] if found else None, "policies": policies}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Deregister (policies first), or register the target, put and delete policies."""
-    aas, steps, ident = aws("application-autoscaling"), plan.steps, target(p)
-    if steps.get("delete"):
-        for name in steps["policies"]:
-            aas.call("delete_scaling_policy", PolicyName=name, **ident)
-        aas.call("deregister_scalable_target", **ident)
-        return {}
-    if steps["register"]:
-        aas.call(
-            "register_scalable_target", MinCapacity=p["min_capacity"], MaxCapacity=p["max_capacity"], **ident
-        )
-    arns = dict(plan.result["policy_arns"])
-    for name, configuration in steps["put"].items():
-        resp = aas.call(
-            "put_scaling_policy",
-            PolicyName=name,
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration=configuration,
-            **ident,
-        )
-        arns[name] = resp.get("PolicyARN")
-    for name in steps["delete_policies"]:
-        aas.call("delete_scaling_policy", PolicyName=name, **ident)
-        arns.pop(name, None)
-    return {"policy_arns": arns}
 
 
 def main() -> None:
     """Reconcile one scalable target and its target tracking policies."""
     required = [("state", "present", ["min_capacity", "max_capacity"])]
-    module = AnsibleModule(**module_args(OPTIONS, tags=False, required_if=required))
-    reconcile(module, read, app_autoscaling_plan, apply)
+    module = AnsibleModule(**module_args(APP_AUTOSCALING_OPTIONS, tags=False, required_if=required))
+    reconcile(module, read_app_autoscaling, app_autoscaling_plan, apply_app_autoscaling)
 
 
 if __name__ == "__main__":

@@ -144,7 +144,7 @@ def family_revisions_to_deregister(arns: list[str], family: str, keep: int) -> l
 
 # --- the plan of vf_ecs_task_definition ------------------------------------------------------
 
-# A family's options (vf_ecs_task_definition).
+# A family's options (vf_ecs_task_definition; one item of vf_ecs_task_definitions).
 TASK_DEFINITION_OPTIONS = {
     "family": {"type": "str", "required": True},
     "container_definitions": {"type": "list", "elements": "dict"},

@@ -151,7 +151,7 @@ def service_summary(service: Mapping[str, Any] | None) -> dict[str, Any]:
 
 # --- the plan of vf_ecs_service ----------------------------------------------------------
 
-# A service's options (vf_ecs_service).
+# A service's options (vf_ecs_service; one item of vf_ecs_services, without the cluster).
 SERVICE_OPTIONS = {
     "name": {"type": "str", "required": True},
     "cluster": {"type": "str", "required": True},

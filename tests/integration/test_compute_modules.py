@@ -7,6 +7,7 @@ module; the tests then re-run, change the model, fight the autoscaler and read s
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import subprocess
@@ -161,6 +162,52 @@ def test_environment_change_shows_in_check_diff_then_registers_exactly_one_revis
     assert after["video-forge-local-client"] == [1]
     assert service("gallery")["taskDefinition"].endswith(":2")
     assert service("client")["taskDefinition"].endswith(":1")
+
+
+REGISTERABLE = (
+    "family",
+    "taskRoleArn",
+    "executionRoleArn",
+    "networkMode",
+    "containerDefinitions",
+    "requiresCompatibilities",
+    "cpu",
+    "memory",
+)
+
+
+def test_a_revision_registered_out_of_band_is_diffed_per_service_then_replaced(stack):
+    """Someone registers a gallery revision with another bucket and points the service at it: the
+    family run shows that one service's diff under its name, --check writes nothing, and the run
+    registers the declared definition again and puts the service back on it."""
+    ecs = boto3.client("ecs")
+    latest = ecs.describe_task_definition(taskDefinition="video-forge-local-gallery")["taskDefinition"]
+    tampered = {k: copy.deepcopy(latest[k]) for k in REGISTERABLE if k in latest}
+    for variable in tampered["containerDefinitions"][0]["environment"]:
+        if variable["name"] == "S3_BUCKET":
+            variable["value"] = "tampered-bucket"
+    by_hand = ecs.register_task_definition(**tampered)["taskDefinition"]["taskDefinitionArn"]
+    ecs.update_service(cluster=CLUSTER, service="gallery", taskDefinition=by_hand)
+    before = revisions()
+    logged_before = len(stack["requests"].read_text().splitlines())
+
+    args = ("playbooks/compute.yml", "--tags", "ecs_services")
+    check = compute.run_playbooks(stack["inventory"], *args, "--check", "--diff", env=stack["env"])
+    assert check.returncode == 0, check.stdout[-5000:]
+    assert "--- before: gallery" in check.stdout, check.stdout[-5000:]
+    assert "-            value: tampered-bucket" in check.stdout, check.stdout[-5000:]
+    assert "+            value: video-forge-storage-local" in check.stdout, check.stdout[-5000:]
+    assert "before: streaming" not in check.stdout and "before: client" not in check.stdout
+    assert revisions() == before and writes(stack["requests"], logged_before) == []
+
+    run = compute.run_playbooks(stack["inventory"], *args, env=stack["env"])
+    assert run.returncode == 0, run.stdout[-5000:]
+    repaired = revisions()["video-forge-local-gallery"]
+    assert repaired[-1] == int(by_hand.rsplit(":", 1)[1]) + 1
+    assert container_environment("video-forge-local-gallery")["S3_BUCKET"] == "video-forge-storage-local"
+    assert service("gallery")["taskDefinition"].endswith(f":{repaired[-1]}")
+    again = compute.run_playbooks(stack["inventory"], *args, env=stack["env"])
+    assert compute.recap(again.stdout)["changed"] == 0, again.stdout[-5000:]
 
 
 def test_desired_count_set_by_the_scaler_is_left_alone(stack):
