@@ -9,6 +9,21 @@ from typing import Any
 from ansible.module_utils.vf_aws import canonical_json, tag_changes
 from ansible.module_utils.vf_module import Plan, deletion, tag_plan
 
+# The options of one role (vf_iam_role's; each item of vf_iam_roles takes them but ``state``).
+ROLE_OPTIONS = {
+    "name": {"type": "str", "required": True},
+    "path": {"type": "str", "default": "/"},
+    "assume_role_policy": {"type": "dict"},
+    "inline_policies": {"type": "dict", "default": {}},
+    "managed_policy_arns": {"type": "list", "elements": "str", "default": []},
+    "purge_policies": {"type": "bool", "default": True},
+    "instance_profile": {"type": "bool", "default": False},
+    "description": {"type": "str", "default": ""},
+    "max_session_duration": {"type": "int", "default": 3600},
+    "state": {"type": "str", "choices": ["present", "absent", "read"], "default": "present"},
+    "tags": {"type": "dict", "default": {}},
+}
+
 
 def role_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:
     """What differs between a role as read back and the declared one.
@@ -63,7 +78,7 @@ def policy_resources(document: Mapping[str, Any]) -> list[str]:
     return out
 
 
-# --- the plan of vf_iam_role ------------------------------------------------------------------
+# --- the plan of vf_iam_role and vf_iam_roles -------------------------------------------------
 
 
 def document(value: Any) -> Any:

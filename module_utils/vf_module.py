@@ -108,6 +108,13 @@ class Aws:
         self.check_mode = check_mode
         self._hidden = hidden if hidden is not None else set()
         self._clients: dict[str, AwsClient] = {}
+        self._account_id: str | None = None
+
+    def account_id(self) -> str:
+        """The caller's account, asked of STS once per run (a family's items share it)."""
+        if self._account_id is None:
+            self._account_id = self("sts").call("get_caller_identity")["Account"]
+        return self._account_id
 
     def hide(self, secret: str) -> None:
         """Mask ``secret`` wherever it would appear in the module's output."""
