@@ -53,6 +53,7 @@ STACK_GROUPS = {
     "tests/e2e/test_client_browser.py": "e2e-stack-use",
     "tests/e2e/test_hls_through_edge.py": "e2e-stack-use",
     "tests/e2e/test_openapi_contract.py": "e2e-stack-use",
+    "tests/e2e/test_edge_keepalive.py": "e2e-stack-use",
 }
 # Groups that take longest, started first so the run does not end waiting on one of them.
 LONGEST_FIRST = (
