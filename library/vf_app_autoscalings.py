@@ -100,7 +100,7 @@ from ansible.module_utils.vf_autoscaling_aws import (
     apply_app_autoscaling,
     read_app_autoscaling,
 )
-from ansible.module_utils.vf_module import module_args, reconcile_family
+from ansible.module_utils.vf_module import family_items, module_args, reconcile_family
 
 OPTIONS = {
     "scalable_targets": {
@@ -115,12 +115,8 @@ OPTIONS = {
 def main() -> None:
     """Reconcile the scalable targets and their policies."""
     module = AnsibleModule(**module_args(OPTIONS, tags=False))
-    targets = {t["label"] or t["resource_id"]: t for t in module.params["scalable_targets"]}
-    unsized = [
-        label for label, t in targets.items() if t["min_capacity"] is None or t["max_capacity"] is None
-    ]
-    if module.params["state"] == "present" and unsized:
-        module.fail_json(msg=f"min_capacity and max_capacity are required with state=present: {unsized}")
+    capacities = ("min_capacity", "max_capacity")
+    targets = family_items(module, "scalable_targets", "resource_id", "scalable target", capacities)
     reconcile_family(
         module,
         "scalable_targets",

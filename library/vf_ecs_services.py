@@ -136,7 +136,7 @@ services:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_ecs_aws import apply_service, read_service
 from ansible.module_utils.vf_ecs_services import SERVICE_OPTIONS, service_plan
-from ansible.module_utils.vf_module import TAG_OPTIONS, module_args, reconcile_family
+from ansible.module_utils.vf_module import TAG_OPTIONS, family_items, module_args, reconcile_family
 
 ITEM_OPTIONS = {k: v for k, v in SERVICE_OPTIONS.items() if k != "cluster"}
 OPTIONS = {
@@ -153,10 +153,7 @@ OPTIONS = {
 def main() -> None:
     """Reconcile the cluster's declared services."""
     module = AnsibleModule(**module_args(OPTIONS, tags=False))
-    services = {service["label"] or service["name"]: service for service in module.params["services"]}
-    unresolved = [label for label, s in services.items() if s["task_definition"] is None]
-    if module.params["state"] == "present" and unresolved:
-        module.fail_json(msg=f"task_definition is required with state=present: {unresolved}")
+    services = family_items(module, "services", "name", "service", ("task_definition",), "a task_definition")
     reconcile_family(
         module, "services", ("cluster", "state"), read_service, service_plan, apply_service, items=services
     )

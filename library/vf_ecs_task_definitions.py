@@ -100,7 +100,7 @@ task_definitions:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_ecs import TASK_DEFINITION_OPTIONS, task_definition_plan
 from ansible.module_utils.vf_ecs_aws import apply_task_definition, read_task_definition
-from ansible.module_utils.vf_module import TAG_OPTIONS, module_args, reconcile_family
+from ansible.module_utils.vf_module import TAG_OPTIONS, family_items, module_args, reconcile_family
 
 OPTIONS = {
     "task_definitions": {
@@ -115,10 +115,8 @@ OPTIONS = {
 def main() -> None:
     """Reconcile the task definition families."""
     module = AnsibleModule(**module_args(OPTIONS, tags=False))
-    families = {td["label"] or td["family"]: td for td in module.params["task_definitions"]}
-    undefined = [label for label, td in families.items() if td["container_definitions"] is None]
-    if module.params["state"] == "present" and undefined:
-        module.fail_json(msg=f"container_definitions are required with state=present: {undefined}")
+    required = ("container_definitions",)
+    families = family_items(module, "task_definitions", "family", "task definition", required)
     reconcile_family(
         module,
         "task_definitions",

@@ -87,7 +87,7 @@ roles:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_iam import ROLE_OPTIONS, role_plan
 from ansible.module_utils.vf_iam_aws import apply_role, read_role
-from ansible.module_utils.vf_module import module_args, reconcile_family
+from ansible.module_utils.vf_module import family_items, module_args, reconcile_family
 
 OPTIONS = {
     "roles": {
@@ -103,12 +103,7 @@ OPTIONS = {
 def main() -> None:
     """Reconcile (or read) the roles."""
     module = AnsibleModule(**module_args(OPTIONS, state=False, tags=False))
-    roles = {role["name"]: role for role in module.params["roles"]}
-    if len(roles) < len(module.params["roles"]):
-        module.fail_json(msg="every role in roles needs a name of its own")
-    untrusted = [name for name, role in roles.items() if role["assume_role_policy"] is None]
-    if module.params["state"] == "present" and untrusted:
-        module.fail_json(msg=f"with state=present every role needs an assume_role_policy: {untrusted}")
+    roles = family_items(module, "roles", "name", "role", ("assume_role_policy",), "an assume_role_policy")
     reconcile_family(module, "roles", ("state",), read_role, role_plan, apply_role, items=roles)
 
 

@@ -78,7 +78,7 @@ from ansible.module_utils.vf_autoscaling_aws import (
     apply_scaling_policy,
     read_scaling_policy,
 )
-from ansible.module_utils.vf_module import STATE_OPTION, module_args, reconcile_family
+from ansible.module_utils.vf_module import STATE_OPTION, family_items, module_args, reconcile_family
 
 POLICY_OPTIONS = {k: v for k, v in SCALING_POLICY_OPTIONS.items() if k != "group"}
 OPTIONS = {
@@ -95,7 +95,7 @@ OPTIONS = {
 def main() -> None:
     """Reconcile the group's policies."""
     module = AnsibleModule(**module_args(OPTIONS, state=False, tags=False))
-    policies = {policy["name"]: policy for policy in module.params["policies"]}
+    policies = family_items(module, "policies", "name", "policy")
     reconcile_family(
         module,
         "scaling_policies",

@@ -79,7 +79,7 @@ target_groups:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_elbv2 import TARGET_GROUP_OPTIONS, target_group_plan
 from ansible.module_utils.vf_elbv2_aws import apply_target_group, read_target_group
-from ansible.module_utils.vf_module import TAG_OPTIONS, module_args, reconcile_family
+from ansible.module_utils.vf_module import TAG_OPTIONS, family_items, module_args, reconcile_family
 
 GROUP_OPTIONS = {k: v for k, v in TARGET_GROUP_OPTIONS.items() if k != "vpc_id"}
 OPTIONS = {
@@ -96,9 +96,7 @@ OPTIONS = {
 def main() -> None:
     """Reconcile the target groups."""
     module = AnsibleModule(**module_args(OPTIONS, tags=False, required_if=[("state", "present", ["vpc_id"])]))
-    groups = {group["label"] or group["name"]: group for group in module.params["target_groups"]}
-    if module.params["state"] == "present" and any(g["port"] is None for g in groups.values()):
-        module.fail_json(msg="every target group needs a port with state=present")
+    groups = family_items(module, "target_groups", "name", "target group", ("port",), "a port")
     reconcile_family(
         module,
         "target_groups",

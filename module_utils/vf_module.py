@@ -180,6 +180,26 @@ def reconcile(module: Any, read: Read, plan: PlanFn, apply: Apply | None = None)
     module.exit_json(**report)
 
 
+def family_items(
+    module: Any, key: str, name: str, what: str, required: tuple[str, ...] = (), needs: str = ""
+) -> dict[str, dict[str, Any]]:
+    """``module.params[key]``, a list of item options, as label -> item: an item's ``label`` when
+    it has one, else its ``name`` option. Fails when two items share a label, and, with
+    state=present, when an item lacks one of the ``required`` options (``needs`` says what every
+    ``what`` needs, by default those options' names; the labels of the items lacking it follow)."""
+    listed = module.params[key]
+    items = {item.get("label") or item[name]: item for item in listed}
+    if len(items) < len(listed):
+        ident = "label" if "label" in listed[0] else name
+        module.fail_json(msg=f"every {what} in {key} needs a {ident} of its own")
+    lacking = [label for label, item in items.items() if any(item[k] is None for k in required)]
+    if module.params.get("state") == "present" and lacking:
+        module.fail_json(
+            msg=f"with state=present every {what} needs {needs or ' and '.join(required)}: {lacking}"
+        )
+    return items
+
+
 def reconcile_family(
     module: Any,
     key: str,
@@ -187,11 +207,10 @@ def reconcile_family(
     read: Read,
     plan: PlanFn,
     apply: Apply,
-    items: Mapping[str, Mapping[str, Any]] | None = None,
+    items: Mapping[str, Mapping[str, Any]],
 ) -> None:
-    """One run for ``module.params[key]`` (or ``items``), a dict of label -> item options, each
-    reconciled as the singular module would (the options named in ``shared`` are given once for
-    all items).
+    """One run for ``items``, a dict of label -> item options (``family_items``), each reconciled
+    as the singular module would (the options named in ``shared`` are given once for all items).
 
     The result has ``results`` (per item: its label as ``item``, ``changed``, ``changes``,
     ``diff`` and its own results), ``<key>`` (label -> that item's result) and a diff per item.
@@ -199,7 +218,7 @@ def reconcile_family(
     require_boto3(module.fail_json)
     aws = Aws(module.params, module.check_mode, module.no_log_values)
     results: list[dict[str, Any]] = []
-    for label, item in (module.params[key] if items is None else items).items():
+    for label, item in items.items():
         params = {**{k: module.params[k] for k in shared}, **item}
         try:
             report, todo = run_once(aws, params, module.check_mode, read, plan, apply)

@@ -132,3 +132,30 @@ def test_a_family_with_nothing_to_do_is_unchanged():
     }
     module, applied = run_family(converged, check_mode=False)
     assert (module.exited["changed"], module.exited["diff"], applied) == (False, [], [])
+
+
+GROUPS = [
+    {"name": "vf-gallery-tg", "label": "gallery", "port": 3000},
+    {"name": "vf-streaming-tg", "label": None, "port": None},
+]
+
+
+def test_family_items_are_keyed_by_label_else_name():
+    module = FakeModule({"target_groups": GROUPS, "state": "absent"}, False)
+    items = vf_module.family_items(module, "target_groups", "name", "target group", ("port",))
+    assert items == {"gallery": GROUPS[0], "vf-streaming-tg": GROUPS[1]}
+
+
+def test_family_items_lacking_an_option_state_present_needs_fail_naming_them():
+    module = FakeModule({"target_groups": GROUPS, "state": "present"}, False)
+    with pytest.raises(SystemExit):
+        vf_module.family_items(module, "target_groups", "name", "target group", ("port",), "a port")
+    assert module.failed == {"msg": "with state=present every target group needs a port: ['vf-streaming-tg']"}
+
+
+def test_two_family_items_with_one_label_fail_rather_than_one_being_dropped():
+    twins = [GROUPS[0], {**GROUPS[1], "label": "gallery", "port": 3001}]
+    module = FakeModule({"target_groups": twins, "state": "present"}, False)
+    with pytest.raises(SystemExit):
+        vf_module.family_items(module, "target_groups", "name", "target group", ("port",))
+    assert module.failed == {"msg": "every target group in target_groups needs a label of its own"}
