@@ -70,8 +70,7 @@ def read(aws, p: dict) -> dict:
     for i in range(0, len(names), 10):  # get_parameters takes at most 10 names
         for param in ssm.call("get_parameters", Names=names[i : i + 10])["Parameters"]:
             found[param["Name"]] = param["Value"]
-    account_id = aws("sts").call("get_caller_identity")["Account"]
-    return {"account_id": account_id, "parameters": found}
+    return {"account_id": aws.account_id(), "parameters": found}
 
 
 def main() -> None:
