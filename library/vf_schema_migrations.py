@@ -77,20 +77,11 @@ def load(module: AnsibleModule):
 
 
 def run(module: AnsibleModule, migrate, settings) -> dict:
-    """Plan, then (unless in check mode or nothing is pending) apply: the result."""
-    conninfo = settings.db_conninfo
-    plan = migrate.plan(conninfo, settings.db_name)
-    if plan["create_database"] and not module.params["create_database"] and not module.check_mode:
-        module.fail_json(msg=f"database {settings.db_name} does not exist (create_database is false)")
-    result = {"create_database": plan["create_database"], "applied": plan["applied"]}
-    if (plan["create_database"] or plan["applied"]) and not module.check_mode:
-        if plan["create_database"]:
-            migrate.create_database(conninfo, settings.db_name)
-        result["applied"] = migrate.migrate(conninfo)
-    pending = plan["applied"]
-    result["changed"] = plan["create_database"] or bool(result["applied"])
-    result["diff"] = {"before": {"pending": pending}, "after": {"pending": []}}
-    return result
+    """The migrations' own run (``videoforge.migrate.converge``), with its diff: the result."""
+    result = migrate.converge(
+        settings.db_conninfo, settings.db_name, module.check_mode, module.params["create_database"]
+    )
+    return {**result, "diff": {"before": {"pending": result["applied"]}, "after": {"pending": []}}}
 
 
 def main() -> None:

@@ -71,6 +71,20 @@ def plan(conninfo: str, dbname: str) -> dict:
         return {"create_database": False, "applied": [p.stem for p in pending(conn)]}
 
 
+def converge(conninfo: str, dbname: str, check: bool = False, create: bool = False) -> dict:
+    """One run: {"changed", "create_database", "applied"}. With ``check``, what a run would do
+    (nothing is written); else the database is created first when ``create`` and it is missing,
+    and what is pending is applied."""
+    if check:
+        result = plan(conninfo, dbname)
+    else:
+        created = create and not database_exists(conninfo, dbname)
+        if created:
+            create_database(conninfo, dbname)
+        result = {"create_database": created, "applied": migrate(conninfo)}
+    return {"changed": result["create_database"] or bool(result["applied"]), **result}
+
+
 def main(argv: list[str] | None = None) -> int:
     from videoforge.settings import Settings
 
@@ -79,19 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--create-database", action="store_true", help="create DB_NAME when missing")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    conninfo = settings.db_conninfo
-
-    if args.check:
-        result = plan(conninfo, settings.db_name)
-        result["changed"] = bool(result["applied"]) or result["create_database"]
-        print(json.dumps(result))
-        return 0
-    created = False
-    if args.create_database and not database_exists(conninfo, settings.db_name):
-        create_database(conninfo, settings.db_name)
-        created = True
-    applied = migrate(conninfo)
-    print(json.dumps({"changed": created or bool(applied), "create_database": created, "applied": applied}))
+    print(json.dumps(converge(settings.db_conninfo, settings.db_name, args.check, args.create_database)))
     return 0
 
 
