@@ -6,7 +6,10 @@ what `make up` runs. Everything binds 127.0.0.1 and is stopped by the fixture th
 
 from __future__ import annotations
 
+import fcntl
+import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -29,10 +32,53 @@ AWS_TEST_ENV = {
 }
 
 
+# Ports handed out stay ours until this process exits: each is an flock on a file every test
+# process shares, so no other worker (or molecule, or bench) is handed it meanwhile.
+PORT_LOCKS = Path(tempfile.gettempdir()) / "vf-test-ports"
+_held: list = []
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port no other test process holds and no outgoing connection can take.
+
+    A port from bind(0) is an ephemeral one: between being handed out and a server binding it
+    (a minute later, for the edge at the end of site.yml), any client connection or another
+    worker's bind(0) could take it, and the server fails to start (the CI run where Caddy never
+    listened). These come from below the kernel's ephemeral range, reserved by a lock file.
+    """
+    PORT_LOCKS.mkdir(exist_ok=True)
+    low, high = 15000, _ephemeral_low()
+    start = random.randrange(low, high)
+    for port in itertools.chain(range(start, high), range(low, start)):
+        lock = open(PORT_LOCKS / str(port), "a")  # held until this process exits
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        if _bindable(port):
+            _held.append(lock)
+            return port
+        lock.close()
+    raise RuntimeError(f"no free loopback port in {low}-{high}")
+
+
+def _bindable(port: int) -> bool:
+    """Both TCP and UDP (Caddy's HTTP/3 listens on its HTTPS port over UDP)."""
+    try:
+        for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+            with socket.socket(socket.AF_INET, kind) as s:
+                s.bind(("127.0.0.1", port))
+    except OSError:
+        return False
+    return True
 
 
 def wait_for(check, timeout: float, what: str) -> None:
