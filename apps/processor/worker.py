@@ -27,6 +27,7 @@ import time
 import boto3
 import psycopg
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
 from processor import failures, logs, store
 from processor.config import ProcessorConfig
@@ -199,9 +200,39 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def build(cfg: ProcessorConfig, stop: threading.Event) -> QueueWorker:
+# At most this long between tries while the queue cannot be read at start.
+START_BACKOFF_MAX = 10.0
+
+
+def wait_for_queue(sqs, queue_url: str, stop: threading.Event) -> tuple[int, int] | None:
+    """The queue's limits (`queue_limits`), once it answers; None if asked to stop first.
+
+    A worker starts before its queue answers: locally every program starts at once and the
+    endpoint opens after its restore; on an instance at boot the network or the instance
+    profile's credentials may not be there yet, and a role's new permissions take a while to
+    propagate (AccessDenied). Each is waited out with a line saying what failed, not a crash
+    with a traceback that the supervisor restarts until it gives up."""
+    backoff = 1.0
+    while True:
+        try:
+            return queue_limits(sqs, queue_url)
+        except (BotoCoreError, ClientError) as exc:
+            log.warning(
+                "queue not readable yet",
+                extra={"queue_url": queue_url, "error": str(exc), "retry_in": backoff},
+            )
+        if stop.wait(backoff):
+            return None
+        backoff = min(backoff * 2, START_BACKOFF_MAX)
+
+
+def build(cfg: ProcessorConfig, stop: threading.Event) -> QueueWorker | None:
+    """The worker, ready to receive; None if asked to stop while waiting for the queue."""
     s3, sqs = aws_clients(cfg.settings)
-    queue_visibility, queue_max_receives = queue_limits(sqs, cfg.settings.sqs_queue_url)
+    limits = wait_for_queue(sqs, cfg.settings.sqs_queue_url, stop)
+    if limits is None:
+        return None
+    queue_visibility, queue_max_receives = limits
     lease = cfg.visibility_timeout or queue_visibility
     settings = QueueSettings(
         queue_url=cfg.settings.sqs_queue_url,
@@ -233,6 +264,7 @@ def main() -> int:
     logs.setup(cfg.settings.log_level)
     cfg.work_dir.mkdir(parents=True, exist_ok=True)
     remove_abandoned_work(cfg.work_dir)
-    code = build(cfg, stop).run()
+    worker = build(cfg, stop)
+    code = worker.run() if worker else 0
     log.info("processor stopped")
     return code

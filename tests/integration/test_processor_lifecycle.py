@@ -1,5 +1,6 @@
 """A job's life when the world moves under it: the source swapped after confirm, the video
-deleted mid-transcode, every worker killed mid-job, the instance asked to scale in. Real
+deleted mid-transcode, every worker killed mid-job, the instance asked to scale in, the
+endpoint not up yet when the worker starts. Real
 FFmpeg, moto and PostgreSQL; workers are `python -m processor` subprocesses.
 """
 
@@ -16,8 +17,14 @@ import pytest
 from processor import source
 from tests.support import media as clips
 from tests.support import model
-from tests.support.processor import clip_dir_fixture, database_fixture, make_stack_fixture, mid_transcode  # noqa: F401
-from tests.support.services import wait_for
+from tests.support.processor import (  # noqa: F401
+    Stack,
+    clip_dir_fixture,
+    database_fixture,
+    make_stack_fixture,
+    mid_transcode,
+)
+from tests.support.services import aws_emulator, free_port, wait_for
 from videoforge import jobs
 
 pytestmark = pytest.mark.slow
@@ -150,3 +157,43 @@ def test_an_instance_is_protected_from_scale_in_while_it_runs_a_job(make_stack, 
     assert protected()
     assert stack.wait_status(job.video_id, "ready", "failed")["status"] == "ready"
     wait_for(lambda: not protected(), 30, "protection lifted once idle")
+
+
+def waits(stack: Stack) -> int:
+    return sum(e["message"] == "queue not readable yet" for e in stack.log_entries())
+
+
+def test_a_worker_started_before_its_endpoint_waits_for_it_then_does_the_job(
+    aws, pg, database, clip_dir, tmp_path
+):
+    """`make up` starts every program at once and the endpoint opens after its restore; an
+    instance boots before its network or credentials. The worker waits, it does not crash."""
+    port, state = free_port(), tmp_path / "aws-state"
+    with aws_emulator(tmp_path, state=state, port=port) as emulator:  # a queue, a job, then down
+        stack = Stack(emulator, pg, database, 60, tmp_path)
+        job = stack.submit(clips.clip_480p(clip_dir))
+    worker = stack.start_worker(AWS_ENDPOINT_URL=emulator.url)
+    try:
+        wait_for(lambda: waits(stack) >= 2, 90, "two tries at a queue that does not answer")
+        assert worker.poll() is None
+        with aws_emulator(tmp_path, state=state, port=port):
+            video = stack.wait_status(job.video_id, "ready", "failed")
+            assert (video["status"], video["attempts"]) == ("ready", 1)
+            stack.wait_messages(0)
+        tried = [e for e in stack.log_entries() if e["message"] == "queue not readable yet"]
+        assert all(e["level"] == "warning" and e["queue_url"] == stack.queue_url for e in tried)
+        assert "Could not connect to the endpoint URL" in tried[0]["error"]
+    finally:
+        stack.stop_workers()
+    assert "Traceback" not in (tmp_path / "worker-0.log").read_text()
+
+
+def test_a_worker_waiting_for_its_queue_stops_cleanly_on_sigterm(make_stack):
+    stack = make_stack()
+    dead = f"http://127.0.0.1:{free_port()}"  # reserved for this test; nothing listens there
+    worker = stack.start_worker(AWS_ENDPOINT_URL=dead)
+    wait_for(lambda: waits(stack) >= 1, 60, "a first try")
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=45) == 0  # within the supervisor's stop timeout (grace + 10 s)
+    messages = [e["message"] for e in stack.log_entries()]
+    assert messages[-1] == "processor stopped" and "processor started" not in messages
