@@ -57,7 +57,9 @@ def make_sample_video(path: Path, seconds: int = 6) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+# Package scope: a worker takes the platform down as soon as it leaves tests/e2e (its files run
+# first, longest first), not at the end of its session, when its `make down` was the run's tail.
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory) -> UpStack:
     s = new_stack()
     try:
