@@ -15,6 +15,7 @@ from quart_schema import Info, QuartSchema, hide, validate_response
 
 from videoforge import db
 from videoforge import logging as vf_logging
+from videoforge.asgi import BodyBeforeResponse
 from videoforge.auth import BEARER_SCHEME, TokenVerifier
 from videoforge.errors import ApiError, register_error_handlers
 from videoforge.jobs import HLS_ROOT
@@ -138,6 +139,9 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
     db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
     _add_request_hooks(app)
     _add_health(app, name, uses_queue)
+    app.asgi_app = BodyBeforeResponse(
+        app.asgi_app
+    )  # a balancer's next request never meets a closed connection
     return app
 
 
