@@ -21,9 +21,10 @@ MULTILINE_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 # that is neither a dot nor a space (no ".", "..", "   ").
 _NAME_REFUSED = f"{_CONTROLS}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\\\"
 FILE_NAME_PATTERN = f"^[^{_NAME_REFUSED}]*[^{_NAME_REFUSED}.\\s][^{_NAME_REFUSED}]*$"
-# The addresses the user pool takes (the emulator's rule is the narrower: ASCII local parts,
-# DNS labels, a letter TLD), so an address of this shape is one sign-up accepts.
-EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$"
+# The addresses the user pool takes (the emulator's rule is the narrower: ASCII local parts
+# that begin with a letter, digit or underscore, DNS labels, a letter TLD), so an address of
+# this shape is one sign-up accepts. A local part may not begin with a dot in RFC 5322 either.
+EMAIL_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}$"
 # Cognito's own limit is 256; the emulator refuses 99 and more: 64 keeps both.
 PASSWORD_MAX = 64
 
