@@ -1,8 +1,12 @@
 """The OpenAPI documents say exactly what the services do: schemathesis, with all its checks,
 over both documents, through the edge (Caddy, as the ALB), with a valid access token.
 
-Bounded: a fixed seed, at most MAX_EXAMPLES cases per operation and MAX_SECONDS per document.
-A failure prints schemathesis's report (each failure with a curl line that reproduces it).
+Bounded by a case count, not by the clock: a fixed seed and MAX_EXAMPLES cases per operation.
+Under `--max-time` schemathesis 4 fuzzes until the time is spent, whatever `--max-examples`
+says, so the run took its whole budget (90 s a document) and how many cases it tried depended
+on the machine's load. 300 gives the gallery about the 3,700 cases a quiet machine reached in
+those 90 s. A failure prints schemathesis's report (each failure with a curl line that
+reproduces it).
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from pathlib import Path
 import pytest
 
 ST = Path(sys.executable).parent / "st"
-MAX_EXAMPLES = 25
-MAX_SECONDS = 90
+MAX_EXAMPLES = 300
+TIMEOUT_SECONDS = 900  # a hung run fails; a quiet machine needs about 70 s and 20 s
 SEED = 20261202
 INSECURE = ssl.create_default_context()
 INSECURE.check_hostname = False
@@ -52,14 +56,13 @@ def test_schemathesis_finds_nothing_through_the_edge(stack, access_token, servic
             "--header", f"Authorization: Bearer {access_token}",
             "--tls-verify", "false",
             "--max-examples", str(MAX_EXAMPLES),
-            "--max-time", str(MAX_SECONDS),
             "--seed", str(SEED),
             "--workers", "2",
             "--generation-database", "none",
             "--request-timeout", "30",
             "--no-color",
         ],
-        capture_output=True, text=True, timeout=MAX_SECONDS * 3, check=False, cwd=tmp_path,
+        capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False, cwd=tmp_path,
     )  # fmt: skip
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-12000:]
