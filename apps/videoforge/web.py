@@ -139,9 +139,8 @@ def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
     db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
     _add_request_hooks(app)
     _add_health(app, name, uses_queue)
-    app.asgi_app = BodyBeforeResponse(
-        app.asgi_app
-    )  # a balancer's next request never meets a closed connection
+    # A balancer's next request never meets a connection the service closed without saying so.
+    app.asgi_app = BodyBeforeResponse(app.asgi_app)
     return app
 
 
