@@ -27,11 +27,6 @@ from videoforge.web_settings import WebSettings
 log = logging.getLogger("videoforge.web")
 
 
-def api_prefix(service: str) -> str:
-    """Where a service's API lives behind the edge (the listener rules route /api/<service>/*)."""
-    return f"/api/{service}"
-
-
 def mount(app: Quart, *blueprints: Blueprint) -> None:
     """Register blueprints under the app's API prefix; a blueprint declares only its own part."""
     for blueprint in blueprints:
@@ -106,12 +101,13 @@ class Aws:
             return False
 
 
-def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
-    """A Quart app for ``service`` ("gallery" or "stream") under /api/<service>."""
+def create_app(name: str, *, uses_queue: bool) -> Quart:
+    """A Quart app for the service ``name`` ("gallery" or "streaming"), its API under the prefix
+    the model gives it (API_PREFIXES)."""
     settings = Settings.from_env()
     web_settings = WebSettings.from_env()
     vf_logging.configure(settings.log_level)
-    prefix = api_prefix(service)
+    prefix = web_settings.api_prefix(name)
     app = Quart(name)
     app.config["PREFIX"] = prefix
     app.extensions["settings"] = settings
