@@ -21,33 +21,28 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import threading
 import time
 
-import boto3
 import psycopg
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from processor import failures, logs, store
+from processor import failures, store
 from processor.config import ProcessorConfig
 from processor.failures import PermanentFailure, VideoGone
 from processor.hls_output import remove_video_outputs
 from processor.queue import Aborted, Delivery, MessageLost, QueueSettings, QueueWorker, queue_limits
 from processor.transcode import Superseded, TranscodeJob, row_lease
+from videoforge import aws
+from videoforge import logging as vf_logging
+from videoforge.backoff import Backoff
 from videoforge.jobs import InvalidJob, Job
-from videoforge.settings import Settings
 
 log = logging.getLogger("processor")
 
 # How long a job for a not-yet-confirmed upload waits before it is received again.
 UNCONFIRMED_RETRY_SECONDS = 5
-
-
-def aws_clients(s: Settings, *services: str):
-    config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32)
-    kwargs = {"region_name": s.aws_region, "endpoint_url": s.aws_endpoint_url, "config": config}
-    return tuple(boto3.client(name, **kwargs) for name in (services or ("s3", "sqs")))
 
 
 class ScaleInProtection:
@@ -57,7 +52,8 @@ class ScaleInProtection:
 
     def __init__(self, cfg: ProcessorConfig):
         self.group, self.instance_id = cfg.autoscaling_group, cfg.instance_id
-        self.client = aws_clients(cfg.settings, "autoscaling")[0] if self.group and self.instance_id else None
+        wanted = self.group and self.instance_id
+        self.client = aws.clients(cfg.settings, aws.WORKER, "autoscaling")[0] if wanted else None
 
     def __call__(self, busy: bool) -> None:
         if self.client is None:
@@ -200,8 +196,8 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-# At most this long between tries while the queue cannot be read at start.
-START_BACKOFF_MAX = 10.0
+# Between tries while the queue cannot be read at start: from about a second, at most 10 s.
+START_BACKOFF = (1.0, 10.0)
 
 
 def wait_for_queue(sqs, queue_url: str, stop: threading.Event) -> tuple[int, int] | None:
@@ -212,23 +208,23 @@ def wait_for_queue(sqs, queue_url: str, stop: threading.Event) -> tuple[int, int
     profile's credentials may not be there yet, and a role's new permissions take a while to
     propagate (AccessDenied). Each is waited out with a line saying what failed, not a crash
     with a traceback that the supervisor restarts until it gives up."""
-    backoff = 1.0
+    backoff = Backoff(*START_BACKOFF)
     while True:
         try:
             return queue_limits(sqs, queue_url)
         except (BotoCoreError, ClientError) as exc:
+            delay = backoff.next_delay()
             log.warning(
                 "queue not readable yet",
-                extra={"queue_url": queue_url, "error": str(exc), "retry_in": backoff},
+                extra={"queue_url": queue_url, "error": str(exc), "retry_in": round(delay, 1)},
             )
-        if stop.wait(backoff):
+        if backoff.wait(stop, delay):
             return None
-        backoff = min(backoff * 2, START_BACKOFF_MAX)
 
 
 def build(cfg: ProcessorConfig, stop: threading.Event) -> QueueWorker | None:
     """The worker, ready to receive; None if asked to stop while waiting for the queue."""
-    s3, sqs = aws_clients(cfg.settings)
+    s3, sqs = aws.clients(cfg.settings, aws.WORKER, "s3", "sqs")
     limits = wait_for_queue(sqs, cfg.settings.sqs_queue_url, stop)
     if limits is None:
         return None
@@ -261,7 +257,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     cfg = ProcessorConfig.from_env()
-    logs.setup(cfg.settings.log_level)
+    # stderr: stdout is a command's answer (python -m processor.redrive prints its JSON there).
+    vf_logging.configure(cfg.settings.log_level, sys.stderr)
     cfg.work_dir.mkdir(parents=True, exist_ok=True)
     remove_abandoned_work(cfg.work_dir)
     worker = build(cfg, stop)
