@@ -83,7 +83,8 @@ def register_error_handlers(app: Quart) -> None:
         if status < 500:
             return await unexpected(exc)
         log.error("dependency unavailable on %s %s: %s", request.method, request.path, exc)
-        return {"code": "dependency_unavailable", "message": "a service this request needs is unavailable; retry"}, 503
+        message = "a service this request needs is unavailable; retry"
+        return {"code": "dependency_unavailable", "message": message}, 503
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception):

@@ -81,7 +81,13 @@ async def test_a_route_whose_aws_service_is_away_answers_503_not_500(client_with
     assert r.status_code == 200  # the process serves: the balancer keeps it
     r = await client.get("/health/ready")
     assert r.status_code == 503
-    assert await r.get_json() == {"service": "gallery", "status": "degraded", "database": True, "s3": False, "sqs": False}
+    assert await r.get_json() == {
+        "service": "gallery",
+        "status": "degraded",
+        "database": True,
+        "s3": False,
+        "sqs": False,
+    }
     headers = stack.headers("alice")
     ticket = await client.post(
         "/api/gallery/generate-upload-url",

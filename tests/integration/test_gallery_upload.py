@@ -310,7 +310,13 @@ def test_liveness_outlasts_a_missing_dependency_and_readiness_names_it(stack, od
     assert httpx.get(f"{no_queue}/health").json() == live
     degraded = httpx.get(f"{no_queue}/health/ready")
     assert degraded.status_code == 503
-    assert degraded.json() == {"service": "gallery", "status": "degraded", "database": True, "s3": True, "sqs": False}
+    assert degraded.json() == {
+        "service": "gallery",
+        "status": "degraded",
+        "database": True,
+        "s3": True,
+        "sqs": False,
+    }
 
     down = odd_galleries["no_db"].url
     for path in ("/health", "/api/gallery/health"):
@@ -318,7 +324,13 @@ def test_liveness_outlasts_a_missing_dependency_and_readiness_names_it(stack, od
         assert (r.status_code, r.json()) == (200, live), path
     r = httpx.get(f"{down}/health/ready", timeout=30)
     assert r.status_code == 503
-    assert r.json() == {"service": "gallery", "status": "unavailable", "database": False, "s3": True, "sqs": True}
+    assert r.json() == {
+        "service": "gallery",
+        "status": "unavailable",
+        "database": False,
+        "s3": True,
+        "sqs": True,
+    }
     # Routes that need the database say so, briefly and without details.
     listed = httpx.get(f"{down}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
     assert listed.status_code == 503
