@@ -50,7 +50,7 @@ def gallery_ports(stack, tmp: Path) -> list[int]:
         "local_services",
         "gallery.conf.j2",
         local_services_state_dir=str(tmp),
-        local_services_ports={"gallery": first, "streaming": int(stack.stream.rsplit(":", 1)[1])},
+        local_services_ports={"gallery": first, "streaming": int(stack.streaming.rsplit(":", 1)[1])},
         local_services_instances=trust_as_template("{{ videoforge_local.service_instances }}"),
         local_services_keep_alive_seconds=trust_as_template("{{ videoforge_service_keep_alive_seconds }}"),
         local_services_region="ap-southeast-2",
@@ -83,7 +83,7 @@ def caddyfile(stack, tmp: Path, gallery_port: int) -> tuple[str, int]:
         local_edge_service_ports={
             "client": client,
             "gallery": gallery_port,
-            "streaming": int(stack.stream.rsplit(":", 1)[1]),
+            "streaming": int(stack.streaming.rsplit(":", 1)[1]),
         },
         local_edge_service_instances=trust_as_template("{{ videoforge_local.service_instances }}"),
         local_edge_health_checks=checks,
