@@ -42,9 +42,10 @@ down: $(STAMP)  ## Stop the local platform (data stays under .state/)
 status: $(STAMP)  ## Show the local processes
 	@$(PY) -m twin.stack status
 
-# The linters and their arguments are declared once, in tests/test_lint.py (make test runs them too).
-lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile)
-	@$(BIN)/pytest -q -p no:cacheprovider tests/test_lint.py
+# The linters and their arguments are declared once, in tests/test_lint.py (make test runs them too),
+# side by side: ansible-lint's rules take one core, the others and the syntax check the other.
+lint: $(STAMP)  ## ruff, yamllint, ansible-lint (production profile), the playbooks' syntax
+	@$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/test_lint.py
 
 # The suite on several workers: each test file (with its module fixtures) is one group, the
 # e2e files that share a platform are a group per platform, every molecule scenario and linter
