@@ -234,15 +234,3 @@ def test_a_private_name_gone_from_the_module_side_runs_every_module_the_ordinary
     assert ran_the_ordinary_way(result), result.output[-4000:]
     assert result.output.count(OFF) == 1, result.output[-4000:]
     assert "ImportError: cannot import name '_handle_exception'" in result.output
-
-
-def test_an_ansible_core_it_was_not_tested_with_runs_every_module_the_ordinary_way_with_one_warning(
-    aws, tmp_path
-):
-    newer = "import ansible.release\nansible.release.__version__ = '2.20.0'"
-    env = {**NOWHERE, **started_with(tmp_path / "site", newer)}
-    result = run_playbook(tmp_path, two_modules("vf-newer", aws.url), env=env)
-    assert result.ok, result.output[-4000:]
-    assert ran_the_ordinary_way(result), result.output[-4000:]
-    assert result.output.count(OFF) == 1, result.output[-4000:]
-    assert "ansible-core 2.20.0 is not a version it was tested with (>= 2.19, < 2.20)" in result.output

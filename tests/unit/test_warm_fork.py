@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import ansible.release
 import pytest
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -48,6 +49,16 @@ def test_the_environment_overrides_ansible_cfg(monkeypatch, tmp_path):
     assert plugin.switched_on(str(other)) is True
     monkeypatch.setenv("VF_WARM_FORK", "true")
     assert plugin.switched_on(str(config)) is True
+
+
+def test_an_ansible_core_it_was_not_tested_with_turns_it_off_with_a_warning(monkeypatch):
+    monkeypatch.setattr(ansible.release, "__version__", "2.20.0")
+    plugin = load(monkeypatch, "1")
+    assert plugin.WARM is None
+    assert plugin.warned == [
+        "VideoForge's warm fork is off, ansible-core 2.20.0 is not a version it was tested with "
+        "(>= 2.19, < 2.20); modules run the ordinary way."
+    ]
 
 
 def test_a_private_name_gone_from_the_controller_turns_it_off_with_a_warning(monkeypatch):
