@@ -16,6 +16,8 @@ CloudFront does (docs/ARCHITECTURE.md, "Where the emulator is not AWS").
   ``InProgress`` (the next read finds it ``Deployed``), a stale IfMatch is ``PreconditionFailed``,
   and deleting an enabled distribution is ``DistributionNotDisabled``, as CloudFront answers.
 - **An origin access control** in use by an origin is ``OriginAccessControlInUse`` on delete.
+- **A security group rule from a managed prefix list** (the load balancer's, from CloudFront's
+  origin-facing addresses) lost its description, so the rule never read back as declared.
 
 Ids come from moto's random source, so a journal replay makes the same ones (``seeds.py``).
 """
@@ -328,6 +330,34 @@ def _delete_origin_access_control(original: Any) -> Any:
     return delete
 
 
+def _rule_init(original: Any) -> Any:
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        # (ec2_backend, ip_protocol, group_id, from_port, to_port, ip_range, source_group, prefix_list_id)
+        source = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None) or {}
+        self.prefix_list_description = source.get("Description")
+
+    return init
+
+
+def _flattened_rules(original: Any) -> Any:
+    def flattened(self: Any, rules: list[Any]) -> list[Any]:
+        views = original(self, rules)
+        described = {
+            (r.ip_protocol, r.from_port, r.to_port, r.prefix_list_id): r.prefix_list_description
+            for r in rules
+            if getattr(r, "prefix_list_description", None)
+        }
+        for view in views:
+            for entry in view.prefix_list_ids:
+                key = (view.ip_protocol, view.from_port, view.to_port, entry["PrefixListId"])
+                if described.get(key):
+                    entry["Description"] = described[key]
+        return views
+
+    return flattened
+
+
 HANDLERS = (
     create_cache_policy, get_cache_policy, get_cache_policy_config, update_cache_policy,
     delete_cache_policy, list_cache_policies, get_key_group, get_key_group_config, update_key_group,
@@ -353,4 +383,10 @@ def install() -> None:
     backend.delete_origin_access_control = _delete_origin_access_control(  # type: ignore[method-assign]
         backend.delete_origin_access_control
     )
+    from moto.ec2.models import security_groups
+
+    rule = security_groups.SecurityGroupRule
+    rule.__init__ = _rule_init(rule.__init__)  # type: ignore[method-assign]
+    group = security_groups.SecurityGroup
+    group._flattened_rules = _flattened_rules(group._flattened_rules)  # type: ignore[method-assign]
     CloudFrontResponse.__videoforge__ = True  # type: ignore[attr-defined]
