@@ -7,12 +7,11 @@ import asyncio
 import logging
 import time
 
-import boto3
-from botocore.config import Config
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, hide, validate_response
 
+from videoforge import aws as vf_aws
 from videoforge import db
 from videoforge import logging as vf_logging
 from videoforge.asgi import BodyBeforeResponse
@@ -25,11 +24,6 @@ from videoforge.settings import Settings
 from videoforge.web_settings import WebSettings
 
 log = logging.getLogger("videoforge.web")
-
-
-def api_prefix(service: str) -> str:
-    """Where a service's API lives behind the edge (the listener rules route /api/<service>/*)."""
-    return f"/api/{service}"
 
 
 def mount(app: Quart, *blueprints: Blueprint) -> None:
@@ -47,32 +41,27 @@ class Health(BaseModel):
 
 
 class Aws:
-    """boto3 clients: ``s3`` for the service's own calls (AWS_ENDPOINT_URL), ``s3_public`` for
-    the URLs handed to browsers (S3_PUBLIC_ENDPOINT_URL, path-style when an endpoint is set)."""
+    """boto3 clients (videoforge.aws): ``s3`` for the service's own calls (AWS_ENDPOINT_URL),
+    ``s3_public`` for the URLs handed to browsers (S3_PUBLIC_ENDPOINT_URL, path-style when an
+    endpoint is set), and the health check's own quick ones."""
 
     def __init__(self, settings: Settings) -> None:
-        self.session = boto3.Session(region_name=settings.aws_region)
-        retries = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-        self.s3 = self.session.client(
-            "s3",
-            endpoint_url=settings.aws_endpoint_url,
-            config=retries.merge(Config(signature_version="s3v4")),
-        )
+        self.session = vf_aws.session(settings)
+        endpoint = settings.aws_endpoint_url
+        self.s3 = vf_aws.client(self.session, "s3", vf_aws.INTERACTIVE, endpoint)
         # Virtual-hosted on AWS gives the regional host (bucket.s3.<region>.amazonaws.com): no
         # 307 from the global endpoint for a new bucket outside us-east-1.
-        public_style = {"addressing_style": "path" if settings.s3_public_endpoint_url else "virtual"}
-        self.s3_public = self.session.client(
+        self.s3_public = vf_aws.client(
+            self.session,
             "s3",
-            endpoint_url=settings.s3_public_endpoint_url,
-            config=Config(signature_version="s3v4", s3=public_style),
+            vf_aws.INTERACTIVE,
+            settings.s3_public_endpoint_url,
+            addressing_style="path" if settings.s3_public_endpoint_url else "virtual",
         )
-        self.sqs = self.session.client("sqs", endpoint_url=settings.aws_endpoint_url, config=retries)
-        self.cognito = self.session.client(
-            "cognito-idp", endpoint_url=settings.aws_endpoint_url, config=retries
-        )
-        quick = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=3)
-        self._health_s3 = self.session.client("s3", endpoint_url=settings.aws_endpoint_url, config=quick)
-        self._health_sqs = self.session.client("sqs", endpoint_url=settings.aws_endpoint_url, config=quick)
+        self.sqs = vf_aws.client(self.session, "sqs", vf_aws.INTERACTIVE, endpoint)
+        self.cognito = vf_aws.client(self.session, "cognito-idp", vf_aws.INTERACTIVE, endpoint)
+        self._health_s3 = vf_aws.client(self.session, "s3", vf_aws.PROBE, endpoint)
+        self._health_sqs = vf_aws.client(self.session, "sqs", vf_aws.PROBE, endpoint)
         self.bucket = settings.s3_bucket
         self.queue_url = settings.sqs_queue_url
         self.region = settings.aws_region
@@ -106,12 +95,13 @@ class Aws:
             return False
 
 
-def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
-    """A Quart app for ``service`` ("gallery" or "stream") under /api/<service>."""
+def create_app(name: str, *, uses_queue: bool) -> Quart:
+    """A Quart app for the service ``name`` ("gallery" or "streaming"), its API under the prefix
+    the model gives it (API_PREFIXES)."""
     settings = Settings.from_env()
     web_settings = WebSettings.from_env()
     vf_logging.configure(settings.log_level)
-    prefix = api_prefix(service)
+    prefix = web_settings.api_prefix(name)
     app = Quart(name)
     app.config["PREFIX"] = prefix
     app.extensions["settings"] = settings

@@ -299,7 +299,7 @@ def test_health_reports_the_database_honestly(stack, odd_galleries):
     assert ok.status_code == 200
     assert ok.json() == {"service": "gallery", "status": "ok", "database": True, "s3": True, "sqs": True}
     assert httpx.get(f"{stack.gallery}/api/gallery/health").status_code == 200
-    assert httpx.get(f"{stack.stream}/api/stream/health").json()["database"] is True
+    assert httpx.get(f"{stack.streaming}/api/stream/health").json()["database"] is True
     degraded = httpx.get(f"{odd_galleries['no_queue'].url}/health")
     assert degraded.status_code == 200  # the ALB keeps it: it can still serve reads
     assert degraded.json() == {

@@ -24,6 +24,13 @@ def catalog() -> dict:
     return yaml.safe_load(CATALOG.read_text())
 
 
+def api_prefixes() -> dict[str, str]:
+    """Service -> its API prefix, as the roles give it to the services (API_PREFIXES)."""
+    from tools.api_prefixes import api_prefixes as declared
+
+    return declared(CATALOG)
+
+
 def rendition_names() -> tuple[str, ...]:
     return tuple(r["name"] for r in catalog()["videoforge_rendition_ladder"])
 
