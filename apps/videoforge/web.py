@@ -1,5 +1,6 @@
 """What the Quart services share: the app factory (settings, pool, AWS clients, token
-verifier, presigner, error handlers, OpenAPI, JSON logs) and the honest health check."""
+verifier, presigner, error handlers, OpenAPI, JSON logs) and the health checks: liveness for
+the load balancer, readiness of the dependencies for monitoring."""
 
 from __future__ import annotations
 
@@ -32,7 +33,17 @@ def mount(app: Quart, *blueprints: Blueprint) -> None:
         app.register_blueprint(blueprint, url_prefix=app.config["PREFIX"] + (blueprint.url_prefix or ""))
 
 
-class Health(BaseModel):
+class Liveness(BaseModel):
+    """The process serves requests (what the load balancer and the container check ask)."""
+
+    service: str
+    status: str
+
+
+class Readiness(BaseModel):
+    """Whether each dependency answers: ``ok``, ``degraded`` (S3 or the queue do not) or
+    ``unavailable`` (the database does not)."""
+
     service: str
     status: str
     database: bool
@@ -165,10 +176,19 @@ def _add_request_hooks(app: Quart) -> None:
 
 
 def _add_health(app: Quart, name: str, uses_queue: bool) -> None:
-    @validate_response(Health, 200)
-    @validate_response(Health, 503)
-    async def health() -> tuple[Health, int]:
-        """Database, S3 (and SQS) reachability; 503 when the database is unreachable."""
+    """Liveness at /health (docs/ARCHITECTURE.md, "Health that tells the truth"): it asks no
+    dependency, so a database failover does not take every task out of the balancer and the
+    container check does not kill them; readiness at /health/ready, for monitoring."""
+
+    @validate_response(Liveness, 200)
+    async def live() -> tuple[Liveness, int]:
+        """The service answers requests; says nothing of its dependencies (see health/ready)."""
+        return Liveness(service=name, status="ok"), 200
+
+    @validate_response(Readiness, 200)
+    @validate_response(Readiness, 503)
+    async def ready() -> tuple[Readiness, int]:
+        """Database, S3 (and SQS) reachability: 200 when all answer, else 503 naming which not."""
         aws: Aws = app.extensions["aws"]
         checks = [db.ping(), asyncio.to_thread(aws.s3_reachable)]
         if uses_queue:
@@ -176,20 +196,25 @@ def _add_health(app: Quart, name: str, uses_queue: bool) -> None:
         results = await asyncio.gather(*checks)
         database, s3 = results[0], results[1]
         sqs = results[2] if uses_queue else None
-        # Only the database takes the task out of the load balancer: without S3/SQS the
-        # service still answers reads (and says so); without the database it cannot.
         status = "unavailable" if not database else "ok" if s3 and sqs is not False else "degraded"
-        body = Health(service=name, status=status, database=database, s3=s3, sqs=sqs)
-        return body, 200 if database else 503
+        body = Readiness(service=name, status=status, database=database, s3=s3, sqs=sqs)
+        return body, 200 if status == "ok" else 503
 
     # /health is the load balancer's target check, not part of the API: through the edge that
-    # path is the web client's. The API's own is under the prefix.
+    # path is the web client's. The API's own are under the prefix.
     @hide
-    async def target_check():
-        return await health()
+    async def target_live():
+        return await live()
 
-    app.add_url_rule("/health", "health", target_check, methods=["GET"])
-    app.add_url_rule(f"{app.config['PREFIX']}/health", "prefixed_health", health, methods=["GET"])
+    @hide
+    async def target_ready():
+        return await ready()
+
+    prefix = app.config["PREFIX"]
+    app.add_url_rule("/health", "health", target_live, methods=["GET"])
+    app.add_url_rule("/health/ready", "ready", target_ready, methods=["GET"])
+    app.add_url_rule(f"{prefix}/health", "prefixed_health", live, methods=["GET"])
+    app.add_url_rule(f"{prefix}/health/ready", "prefixed_ready", ready, methods=["GET"])
 
 
 def aws() -> Aws:

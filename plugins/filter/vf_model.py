@@ -4,6 +4,8 @@ are filter pipelines rather than Jinja loops appending to a list.
 - ``vf_records``: columns (field -> one value per item, in the same order) as one dict per item.
 - ``vf_service_roles``: one IAM role per service, its statements scoped to the service.
 - ``vf_target_tracking``: the catalog's ``scaling`` entries as target tracking policies.
+- ``vf_local_instances``: the local twin's instances of a service, as its supervisord program
+  names them (``<service>-<port>``).
 """
 
 from __future__ import annotations
@@ -91,10 +93,34 @@ def target_tracking(services: dict, request_labels: dict | None = None, **common
     return policies
 
 
+def local_instances(
+    ports: dict, services: list, counts: dict, bind_address: str, state_dir: str, path: str = "/health"
+) -> list[dict]:
+    """Every local instance of ``services``: ``counts[service]`` of them (1 when not named) on
+    consecutive ports from ``ports[service]``, each as its supervisord program names it (process
+    ``<service>:<service>-<port>``, log ``<state_dir>/logs/<service>-<port>.log``) with the URL of
+    its health check."""
+    instances = []
+    for service in services:
+        first = int(ports[service])
+        for port in range(first, first + int(counts.get(service, 1))):
+            name = f"{service}-{port}"
+            instances.append(
+                {
+                    "name": name,
+                    "url": f"http://{bind_address}:{port}{path}",
+                    "program": f"{service}:{name}",
+                    "log": f"{state_dir}/logs/{name}.log",
+                }
+            )
+    return instances
+
+
 class FilterModule:
     def filters(self):
         return {
             "vf_records": records,
             "vf_service_roles": service_roles,
             "vf_target_tracking": target_tracking,
+            "vf_local_instances": local_instances,
         }

@@ -121,8 +121,8 @@ class Stack:
         return ticket["videoId"]
 
 
-def launch_service(module: str, env: dict[str, str], log_dir: Path) -> Service:
-    port = services.free_port()
+def launch_service(module: str, env: dict[str, str], log_dir: Path, port: int | None = None) -> Service:
+    port = port or services.free_port()
     log = log_dir / f"{module.split('.')[0]}-{port}.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "1", module],

@@ -89,3 +89,20 @@ def test_the_catalogs_scaling_becomes_one_policy_per_target_it_gives():
         "scale_out_cooldown": 60,
     }
     assert vf_model.target_tracking({"client": {"port": 80}}) == {"client": []}
+
+
+def test_local_instances_are_named_by_their_port_as_supervisord_names_them():
+    instances = vf_model.local_instances(
+        {"gallery": "13000", "streaming": 14000}, ["gallery", "streaming"], {"gallery": 2}, "127.0.0.1", "/s"
+    )
+    assert [i["program"] for i in instances] == [
+        "gallery:gallery-13000",
+        "gallery:gallery-13001",
+        "streaming:streaming-14000",
+    ]
+    assert instances[1] == {
+        "name": "gallery-13001",
+        "url": "http://127.0.0.1:13001/health",
+        "program": "gallery:gallery-13001",
+        "log": "/s/logs/gallery-13001.log",
+    }
