@@ -69,6 +69,7 @@ def family_tasks(p: str) -> list[dict]:
         task("Publish", "vf_ssm_parameters", path=f"/{p}", parameters={"queue": f"{p}-jobs"}),
         task("Read the outputs", "vf_outputs_info", path=f"/{p}", names=["queue"]),
         {**task("Find the network", "vf_vpc_info"), "register": "network"},
+        task("Images", "vf_ecr_images_info", images=[f"{p}-repo:missing"], registry_id="000000000000"),
         task("Log groups", "vf_log_groups", names=[f"/{p}/web"], retention_days=7),
         task(
             "Target groups",
@@ -114,6 +115,18 @@ def removal_tasks(p: str, zone: str) -> list[dict]:
         ("Bucket", "vf_s3_bucket", {"name": f"{p}-bucket"}),
         ("Database", "vf_rds_instance", {"name": f"{p}-db"}),
         ("Database subnets", "vf_rds_subnet_group", {"name": f"{p}-db"}),
+        ("Distribution", "vf_cloudfront_distribution", {"name": f"{p}-site"}),
+        ("Cache policies", "vf_cloudfront_cache_policies", {"cache_policies": [{"name": f"{p}-media"}]}),
+        ("Origin access control", "vf_cloudfront_origin_access_control", {"name": f"{p}-media"}),
+        (
+            "Signing key",
+            "vf_cloudfront_signing_key",
+            {
+                "key_group": f"{p}-signers",
+                "public_key_prefix": f"{p}-signer",
+                "parameter_path": f"/{p}/signer",
+            },
+        ),
     ]
     migrations = task("Migrations without a database", "vf_schema_migrations", apps_dir=str(ROOT / "apps"))
     return [task(name, module, **args, state="absent") for name, module, args in absent] + [
