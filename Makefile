@@ -13,7 +13,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export VF_STATE_DIR := $(STATE_DIR)
 
-.PHONY: help venv up down status logs test lint pytest molecule bench clean client browser
+.PHONY: help venv up down status logs test lint pytest molecule bench cost clean client browser
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,6 +73,11 @@ test:  ## The whole suite: lint, molecule and pytest, on $(WORKERS) workers
 
 bench: $(STAMP) client  ## Benchmarks; results land in bench/results/
 	@$(PY) -m bench
+
+# Prices the inventory's model (docs/prices.yml, docs/COST.md); reads no account. The report is
+# also written to $(STATE_DIR)/cost/<environment>.json and .txt.
+cost: $(STAMP)  ## Monthly cost of a model: make cost INVENTORY=inventories/prod
+	@$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/cost.yml
 
 clean: down  ## Remove local state and build output (not the venv)
 	rm -rf $(STATE_DIR) apps/client/dist .ansible
