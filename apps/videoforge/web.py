@@ -77,6 +77,18 @@ class Aws:
         self.queue_url = settings.sqs_queue_url
         self.region = settings.aws_region
         self._presigner: Presigner | None = None
+        self._endpoint_url = settings.aws_endpoint_url
+        self._retries = retries
+        self._cloudfront = None
+
+    @property
+    def cloudfront(self):
+        # Made on first use: only the gallery invalidates, and only when the CDN is on.
+        if self._cloudfront is None:
+            self._cloudfront = self.session.client(
+                "cloudfront", endpoint_url=self._endpoint_url, config=self._retries
+            )
+        return self._cloudfront
 
     @property
     def presigner(self) -> Presigner:
