@@ -44,7 +44,11 @@ def site(aws, pg, tmp_path_factory):
         CDN_SITE_URL=url, CDN_KEY_PAIR_ID=key.key_pair_id, CDN_SIGNING_KEY_PARAMETER=key.parameter,
         CDN_DISTRIBUTION_ID=distribution, PLAYBACK_TOKEN_TTL=str(COOKIE_TTL),
     )  # fmt: skip
-    api = {"origin_request": "all_viewer_except_host", "cache": "disabled"}
+    api = {
+        "origin_request": "AllViewerExceptHostHeader",
+        "cache": "CachingDisabled",
+        "methods": ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"],
+    }
     config = {
         "distribution_id": distribution,
         "origins": {
@@ -71,8 +75,10 @@ def site(aws, pg, tmp_path_factory):
         },
         "error_caching_seconds": 10,
         "cache_bytes": 64 * 1024 * 1024,
-        "trusted_keys": {key.key_pair_id: key.public_pem},
-        "invalidations": {"endpoint": aws.url, "poll_seconds": 0.5},
+        # What CloudFront knows of its own: the key group's keys and the invalidations, from the API.
+        "key_group_id": key.key_group_id,
+        "control_endpoint": aws.url,
+        "poll_seconds": 0.5,
     }
     try:
         twin = cdn.start_twin(config, tmp, ports)

@@ -29,10 +29,12 @@ class SigningKey:
     private_pem: str
     public_pem: str
     parameter: str
+    key_group_id: str
 
 
 def signing_key(aws_url: str, region: str) -> SigningKey:
-    """An RSA key pair: the public half a CloudFront public key, the private half in SSM."""
+    """An RSA key pair: the public half a CloudFront public key in a key group of its own, the
+    private half in SSM."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -47,10 +49,11 @@ def signing_key(aws_url: str, region: str) -> SigningKey:
     key_id = cloudfront.create_public_key(
         PublicKeyConfig={"CallerReference": name, "Name": name, "EncodedKey": public_pem}
     )["PublicKey"]["Id"]
+    group = cloudfront.create_key_group(KeyGroupConfig={"Name": name, "Items": [key_id]})["KeyGroup"]["Id"]
     parameter = f"/vf-test/{name}/cdn-signing-key"
     ssm = boto3.client("ssm", endpoint_url=aws_url, region_name=region)
     ssm.put_parameter(Name=parameter, Value=private_pem, Type="SecureString")
-    return SigningKey(key_id, private_pem, public_pem, parameter)
+    return SigningKey(key_id, private_pem, public_pem, parameter, group)
 
 
 def distribution(aws_url: str, bucket: str) -> str:

@@ -81,8 +81,8 @@ def test_behaviours_take_a_path_by_precedence_and_cloudfront_wildcards():
                         "media": {"kind": "bucket", "endpoint": "http://127.0.0.1:4566", "bucket": "b"}},
             "behaviours": [
                 {"path": "/hls/*", "origin": "media", "signed": True, "cache": "media"},
-                {"path": "/api/*", "origin": "alb", "cache": "disabled",
-                 "origin_request": "all_viewer_except_host"},
+                {"path": "/api/*", "origin": "alb", "cache": "CachingDisabled",
+                 "origin_request": "AllViewerExceptHostHeader"},
                 {"path": "/v?/x", "origin": "alb", "cache": "site"},
             ],
             "default": {"origin": "alb", "cache": "site"},

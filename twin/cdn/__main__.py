@@ -7,6 +7,6 @@ from pathlib import Path
 # Read by OpenSSL when the ssl module first loads it: CloudFront's TLS 1.3 suite order.
 os.environ.setdefault("OPENSSL_CONF", str(Path(__file__).with_name("openssl.cnf")))
 
-from twin.cdn.server import main  # noqa: E402
+from twin.cdn.server import main
 
 sys.exit(main())

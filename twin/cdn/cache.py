@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 # What CloudFront caches by status: these as objects, ERROR_STATUSES for the error caching time.
 CACHEABLE_STATUSES = frozenset({200, 203, 300, 301, 410})
 ERROR_STATUSES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
+DEFAULT_ERROR_SECONDS = 10  # CloudFront's error caching minimum TTL for a code not configured
 ENTRY_OVERHEAD = 256  # bytes an entry costs beyond its body and head, roughly
 _DIRECTIVE = re.compile(r"\s*([a-z-]+)\s*(?:=\s*\"?(\d+)\"?)?\s*(?:,|$)")
 
@@ -53,7 +54,8 @@ def _http_date(value: str | None) -> float | None:
 
 
 def ttl(policy: CachePolicy, status: int, headers: dict[str, str], error_seconds: int, now: float) -> float:
-    """Seconds CloudFront keeps this response (0: not at all). ``headers`` by lowercase name."""
+    """Seconds CloudFront keeps this response (0: not at all). ``headers`` by lowercase name;
+    ``error_seconds``: the error caching minimum TTL for this status."""
     if not policy.caches:
         return 0
     if status in ERROR_STATUSES:

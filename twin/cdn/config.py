@@ -12,17 +12,23 @@ back from the emulator. roles/local_cdn renders it as JSON; ``load`` reads it.
        "media": {"kind": "bucket", "endpoint": "http://127.0.0.1:4566", "bucket": "...",
                  "region": "ap-southeast-2", "access_key_id": "CLOUDFRONT-OAC-E2...",
                  "secret_access_key": "..."}},
-     "behaviours": [{"path": "/hls/*", "origin": "media", "signed": true, "cache": "media"}, ...],
+     "behaviours": [{"path": "/hls/*", "origin": "media", "signed": true, "cache": "media"},
+                    {"path": "/api/*", "origin": "alb", "cache": "CachingDisabled",
+                     "origin_request": "AllViewerExceptHostHeader", "methods": ["GET", ...]}],
      "default": {"origin": "alb", "cache": "site"},
      "cache_policies": {"media": {"min_ttl": 0, "default_ttl": 86400, "max_ttl": 31536000}, ...},
-     "error_caching_seconds": 10, "cache_bytes": 268435456,
-     "trusted_keys": {"K2JC...": "-----BEGIN PUBLIC KEY-----..."},
-     "invalidations": {"endpoint": "http://127.0.0.1:4566", "poll_seconds": 1}}
+     "error_caching_seconds": 10, "error_codes": [403, 404, 500, 502, 503, 504],
+     "cache_bytes": 268435456,
+     "key_group_id": "...", "trusted_keys": {"K2JC...": "-----BEGIN PUBLIC KEY-----..."},
+     "control_endpoint": "http://127.0.0.1:4566", "poll_seconds": 1}
 
-``cache: disabled`` is AWS's managed CachingDisabled; ``origin_request:
-all_viewer_except_host`` is AllViewerExceptHostHeader (every viewer header but Host, every
-cookie and query string); ``all_viewer`` (Host too) is the twin-only ``/s3/*`` route. A
-behaviour without an origin request policy forwards what its cache key holds.
+As in the model, ``cache`` names one of ``cache_policies`` or an AWS managed cache policy
+(CachingDisabled, CachingOptimized), ``origin_request`` an AWS managed origin request policy:
+AllViewerExceptHostHeader (every viewer header but Host, every cookie and query string) or
+AllViewer (Host too: the twin-only ``/s3/*``); without one, what the cache key holds goes to
+the origin. ``methods`` defaults to GET and HEAD. The trusted keys are ``key_group_id``'s,
+read from ``control_endpoint`` (CloudFront's API) and kept up to date; ``trusted_keys`` adds
+fixed ones (tests).
 """
 
 from __future__ import annotations
@@ -35,8 +41,13 @@ from pathlib import Path
 
 from twin.cdn.cache import CachePolicy
 
-MANAGED_CACHE_POLICIES = {"disabled": CachePolicy(0, 0, 0)}
-ORIGIN_REQUEST_POLICIES = ("cache_key", "all_viewer_except_host", "all_viewer")
+# AWS's managed policies by name (Use managed cache policies, CloudFront developer guide).
+MANAGED_CACHE_POLICIES = {
+    "CachingDisabled": CachePolicy(0, 0, 0),
+    "CachingOptimized": CachePolicy(1, 86400, 31536000),
+}
+ORIGIN_REQUEST_POLICIES = ("", "AllViewerExceptHostHeader", "AllViewer")
+DEFAULT_METHODS = ("GET", "HEAD")
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,9 @@ class Behaviour:
     origin: str
     cache: CachePolicy
     signed: bool = False
-    origin_request: str = "cache_key"
+    origin_request: str = ""  # "": what the cache key holds
     compress: bool = True
+    methods: tuple[str, ...] = DEFAULT_METHODS
 
     @cached_property
     def pattern(self) -> re.Pattern:
@@ -82,10 +94,12 @@ class Config:
     behaviours: tuple[Behaviour, ...]
     default: Behaviour
     error_caching_seconds: int
+    error_codes: frozenset[int]
     cache_bytes: int
     trusted_keys: dict[str, str]
-    invalidations_endpoint: str = ""
-    invalidations_poll_seconds: float = 1.0
+    key_group_id: str = ""
+    control_endpoint: str = ""
+    poll_seconds: float = 1.0
     account_id: str = ""
 
     def behaviour(self, path: str) -> Behaviour:
@@ -103,7 +117,7 @@ def _behaviour(
         raise ValueError(f"behaviour {path}: unknown origin {raw['origin']!r}")
     if raw["cache"] not in policies:
         raise ValueError(f"behaviour {path}: unknown cache policy {raw['cache']!r}")
-    origin_request = raw.get("origin_request") or "cache_key"
+    origin_request = raw.get("origin_request") or ""
     if origin_request not in ORIGIN_REQUEST_POLICIES:
         raise ValueError(f"behaviour {path}: unknown origin request policy {origin_request!r}")
     return Behaviour(
@@ -113,6 +127,7 @@ def _behaviour(
         signed=bool(raw.get("signed", False)),
         origin_request=origin_request,
         compress=bool(raw.get("compress", True)),
+        methods=tuple(m.upper() for m in raw.get("methods") or DEFAULT_METHODS),
     )
 
 
@@ -121,7 +136,6 @@ def parse(raw: dict) -> Config:
     policies.update(MANAGED_CACHE_POLICIES)
     origins = {name: Origin(name=name, **values) for name, values in raw["origins"].items()}
     listen = raw["listen"]
-    invalidations = raw.get("invalidations") or {}
     return Config(
         distribution_id=raw["distribution_id"],
         account_id=raw.get("account_id", ""),
@@ -135,10 +149,12 @@ def parse(raw: dict) -> Config:
         behaviours=tuple(_behaviour(b, policies, origins, b["path"]) for b in raw["behaviours"]),
         default=_behaviour(raw["default"], policies, origins, "*"),
         error_caching_seconds=int(raw.get("error_caching_seconds", 10)),
+        error_codes=frozenset(int(c) for c in raw.get("error_codes") or ()),
         cache_bytes=int(raw["cache_bytes"]),
         trusted_keys=dict(raw.get("trusted_keys") or {}),
-        invalidations_endpoint=invalidations.get("endpoint", ""),
-        invalidations_poll_seconds=float(invalidations.get("poll_seconds", 1.0)),
+        key_group_id=raw.get("key_group_id", ""),
+        control_endpoint=raw.get("control_endpoint", ""),
+        poll_seconds=float(raw.get("poll_seconds", 1.0)),
     )
 
 

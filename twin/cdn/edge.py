@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from twin.cdn import compress, responses
-from twin.cdn.cache import Cache, Entry, cache_control, ttl
+from twin.cdn.cache import DEFAULT_ERROR_SECONDS, Cache, Entry, cache_control, ttl
 from twin.cdn.config import Behaviour, Config
 from twin.cdn.http1 import Request, ViewerConnection
 from twin.cdn.origins import BucketOrigin, CustomOrigin, Fetched
@@ -28,7 +28,6 @@ from twin.cdn.signed import Refused, TrustedKeyGroup, proof_from_cookies, proof_
 
 log = logging.getLogger("twin.cdn")
 CACHEABLE_METHODS = ("GET", "HEAD")
-BUCKET_METHODS = ("GET", "HEAD", "OPTIONS")
 SMALL_BODY = 65536  # sent in one write with its head
 
 
@@ -64,7 +63,7 @@ class Edge:
         self.stats.requests += 1
         behaviour = self.config.behaviour(request.path)
         cf_id = responses.request_id()
-        if self.config.origins[behaviour.origin].kind == "bucket" and request.method not in BUCKET_METHODS:
+        if request.method not in behaviour.methods:
             conn.write(responses.error_page(403, METHOD_REFUSED, cf_id))
             request.keep_alive = request.body is None
             return None
@@ -208,9 +207,7 @@ class Edge:
         return fetched
 
     def _entry(self, request: Request, behaviour: Behaviour, fetched: Fetched, key: tuple) -> Entry:
-        headers = responses.origin_headers(
-            fetched.headers, keep_cookies=behaviour.origin_request != "cache_key"
-        )
+        headers = responses.origin_headers(fetched.headers, keep_cookies=bool(behaviour.origin_request))
         lower = {k.lower(): v for k, v in fetched.headers}
         body = fetched.body
         encoding = key[1]
@@ -220,8 +217,14 @@ class Edge:
             headers += [("Content-Encoding", encoding), ("Vary", "Accept-Encoding")]
         headers.append(("Content-Length", str(len(body))))
         head = responses.status_line(fetched.status) + responses.header_block(headers)
-        seconds = ttl(behaviour.cache, fetched.status, lower, self.config.error_caching_seconds, time.time())
+        seconds = ttl(
+            behaviour.cache, fetched.status, lower, self._error_seconds(fetched.status), time.time()
+        )
         return Entry(fetched.status, head, body, {k.lower(): v for k, v in headers}, request.path, seconds)
+
+    def _error_seconds(self, status: int) -> int:
+        configured = status in self.config.error_codes
+        return self.config.error_caching_seconds if configured else DEFAULT_ERROR_SECONDS
 
     def _storable(self, entry: Entry, fetched: Fetched) -> bool:
         if entry.ttl > 0:
@@ -235,7 +238,7 @@ class Edge:
             **stale.headers,
             **{k.lower(): v for k, v in fetched.headers if k.lower() in responses.NOT_MODIFIED_HEADERS},
         }
-        stale.ttl = ttl(behaviour.cache, 200, lower, self.config.error_caching_seconds, time.time())
+        stale.ttl = ttl(behaviour.cache, 200, lower, 0, time.time())
         stale.stored = time.monotonic()
         self.cache.put(key, stale)
 
@@ -265,9 +268,7 @@ class Edge:
     async def _stream(
         self, request, conn, fetched: Fetched, behaviour: Behaviour, x_cache: str, cf_id: bytes
     ):
-        headers = responses.origin_headers(
-            fetched.headers, keep_cookies=behaviour.origin_request != "cache_key"
-        )
+        headers = responses.origin_headers(fetched.headers, keep_cookies=bool(behaviour.origin_request))
         length = fetched.header("content-length")
         bodiless = request.method == "HEAD" or fetched.status in (204, 304) or fetched.status < 200
         chunked = not length and not bodiless

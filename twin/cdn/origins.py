@@ -140,16 +140,16 @@ class CustomOrigin:
         """What reaches the origin of the viewer's headers, and what CloudFront adds (its own
         conditional headers when it revalidates a stale object)."""
         policy = behaviour.origin_request
-        if policy == "cache_key":
+        if not policy:
             forwarded = [(k, v) for k, v in request.headers if k == "accept-encoding"]
         else:
-            keep_host = policy == "all_viewer"
+            keep_host = policy == "AllViewer"
             forwarded = [
                 (k, v)
                 for k, v in request.headers
                 if k not in HOP_BY_HOP and k != "x-forwarded-for" and (keep_host or k != "host")
             ]
-        if policy != "all_viewer":
+        if policy != "AllViewer":
             forwarded.append(("host", self._host))
         prior = request.header("x-forwarded-for")
         forwarded += [
@@ -157,7 +157,7 @@ class CustomOrigin:
             ("via", VIA),
             ("x-amz-cf-id", request_id),
         ]
-        if policy == "cache_key":
+        if not policy:
             forwarded.append(("user-agent", "Amazon CloudFront"))
         if conditional:
             forwarded = [(k, v) for k, v in forwarded if k not in ("if-none-match", "if-modified-since")]
@@ -167,7 +167,7 @@ class CustomOrigin:
 
     def _target(self, request: Request, behaviour: Behaviour) -> str:
         # Without an origin request policy the query string goes only if the cache key holds it.
-        return request.target if behaviour.origin_request != "cache_key" else request.path
+        return request.target if behaviour.origin_request else request.path
 
     async def send(
         self,

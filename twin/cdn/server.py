@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 from twin.cdn import pki, responses
 from twin.cdn.config import Config, load
+from twin.cdn.control import Control
 from twin.cdn.edge import Edge
 from twin.cdn.http1 import Request, ViewerConnection, close_idle_connections
-from twin.cdn.invalidations import Invalidations
 
 log = logging.getLogger("twin.cdn")
 
@@ -81,6 +81,7 @@ def stats_handler(edge: Edge):
                     "limit_bytes": edge.cache.limit,
                     "evictions": edge.cache.evictions,
                 },
+                "trusted_keys": edge.keys.key_ids,
                 "invalidations_applied": stats.invalidations_applied,
                 "objects_invalidated": stats.objects_invalidated,
             }
@@ -103,10 +104,33 @@ def invalidator(edge: Edge):
     return apply
 
 
+def truster(edge: Edge):
+    """The key group's keys, with any the configuration names itself."""
+
+    def trust(keys: dict[str, str]) -> None:
+        edge.keys.trust({**edge.config.trusted_keys, **keys})
+
+    return trust
+
+
+async def follow_the_api(config: Config, edge: Edge) -> asyncio.Task | None:
+    """Learn the trusted keys before the first viewer comes, then keep polling the API."""
+    if not config.control_endpoint:
+        return None
+    control = Control(config.control_endpoint, config.distribution_id, config.key_group_id)
+    if config.key_group_id:
+        try:
+            truster(edge)(await asyncio.to_thread(control.trusted_keys))
+        except Exception as exc:  # the endpoint not up yet: the poll will find them
+            log.warning("reading the key group failed: %s", exc)
+    return asyncio.ensure_future(control.run(config.poll_seconds, invalidator(edge), truster(edge)))
+
+
 async def serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     edge = Edge(config)
     address = config.listen_address
+    follower = await follow_the_api(config, edge)
     servers = [
         await loop.create_server(
             lambda: ViewerConnection(edge.handle),
@@ -121,9 +145,8 @@ async def serve(config: Config) -> None:
         await loop.create_server(lambda: ViewerConnection(stats_handler(edge)), address, config.admin_port),
     ]
     tasks = [asyncio.ensure_future(close_idle_connections())]
-    if config.invalidations_endpoint:
-        poller = Invalidations(config.invalidations_endpoint, config.distribution_id, invalidator(edge))
-        tasks.append(asyncio.ensure_future(poller.run(config.invalidations_poll_seconds)))
+    if follower is not None:
+        tasks.append(follower)
     stop = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)

@@ -139,12 +139,24 @@ class TrustedKeyGroup:
 
     def __init__(self, public_keys: dict[str, str]) -> None:
         self._keys: dict[str, rsa.RSAPublicKey] = {}
+        self._verified: OrderedDict[tuple, Statement] = OrderedDict()
+        self.trust(public_keys)
+
+    def trust(self, public_keys: dict[str, str]) -> None:
+        """Trust exactly these keys (a rotation adds one, later removes the old one)."""
+        keys = {}
         for key_id, pem in public_keys.items():
             key = serialization.load_pem_public_key(pem.encode())
             if not isinstance(key, rsa.RSAPublicKey):
                 raise ValueError(f"public key {key_id} is not an RSA key (CloudFront signs with RSA)")
-            self._keys[key_id] = key
-        self._verified: OrderedDict[tuple, Statement] = OrderedDict()
+            keys[key_id] = key
+        if keys.keys() != self._keys.keys():
+            self._verified.clear()  # what a removed key signed is no longer admitted
+        self._keys = keys
+
+    @property
+    def key_ids(self) -> list[str]:
+        return sorted(self._keys)
 
     def check(self, proof: Proof, url: str, viewer_ip: str, now: float) -> None:
         """Raises Refused unless ``proof`` admits ``url`` for ``viewer_ip`` at ``now``."""
