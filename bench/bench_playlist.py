@@ -10,11 +10,12 @@ Sequential latency, straight to hypercorn (REQUESTS requests each):
 
 Throughput through the edge ("edge_vs_static"): one Caddy, configured as the local edge
 (roles/local_edge/templates/Caddyfile.j2: a plain reverse_proxy, no compression, no access
-log; plain HTTP here), proxies /api/stream/* to the warm service and serves, under /static/,
-the exact bytes the edge returned for the 720p media playlist as a file. CLIENTS keep-alive
-HTTP/1.1 connections (one event loop; a bare asyncio protocol that counts body bytes, since
-httpx.AsyncClient parsing 700 KB bodies was the bottleneck and read both sides as equal)
-request back to back for SECONDS each round (bench/load.py), edge and static interleaved for ROUNDS rounds;
+log; plain HTTP here), proxies the streaming API (the model's prefix) to the warm service
+and serves, under /static/, the exact bytes the edge returned for the 720p media playlist as a
+file. CLIENTS keep-alive HTTP/1.1 connections (bench/load.py: one event loop, a bare asyncio
+protocol that counts body bytes, since httpx.AsyncClient parsing 700 KB bodies was the
+bottleneck and read both sides as equal) request back to back for SECONDS each round, edge and
+static interleaved for ROUNDS rounds;
 every response must be a 200 of the same length. Reported: req/s per round, median req/s and
 latency for each, and edge_over_static_req_per_s_ratio. The load generator shares the
 machine's cores with Caddy and hypercorn, so the static figure is bounded by the client and
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "apps"), str(ROOT)]
 
 from bench.load import CLIENTS, hammer  # noqa: E402
-from tests.support import services  # noqa: E402
+from tests.support import model, services  # noqa: E402
 from tests.support.apps import REGION, create_database, launch_service, service_env, stop_all, wait_healthy  # noqa: E402
 
 SEGMENTS = 1800
@@ -55,6 +56,7 @@ SECONDS = 5.0  # per round and target
 ROUNDS = 3  # edge, static, edge, static, ...
 WARMUP_SECONDS = 1.0
 CADDY = ROOT / ".venv" / "bin" / "caddy"
+STREAMING = model.api_prefixes()["streaming"]  # where the edge routes the streaming API
 
 
 def media_playlist() -> str:
@@ -92,8 +94,8 @@ def caddyfile(port: int, upstream_port: int, static_root: Path, data_dir: Path) 
 http://127.0.0.1:{port} {{
 	bind 127.0.0.1
 	route {{
-		@stream path /api/stream/*
-		handle @stream {{
+		@streaming path {STREAMING}/*
+		handle @streaming {{
 			reverse_proxy 127.0.0.1:{upstream_port}
 		}}
 		handle_path /static/* {{
@@ -213,7 +215,7 @@ def main() -> None:
                 "cpu_count": os.cpu_count(),
                 "load_average_start": [round(x, 2) for x in load_start],
             }
-            base = f"/api/stream/video/{video_id}"
+            base = f"{STREAMING}/video/{video_id}"
             with httpx.Client(timeout=30) as client:
                 result["master"] = timings(client, f"{warm.url}{base}/playlist", REQUESTS)
                 result["media_cold"] = timings(client, f"{cold.url}{base}/720p/playlist.m3u8", REQUESTS)

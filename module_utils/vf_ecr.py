@@ -56,3 +56,14 @@ def repository_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode
     }
     tags = tag_plan((repo or {}).get("tags", {}), p["tags"], p["purge_tags"])
     return Plan(changes, repository_summary(repo), after, result, {"tags": tags})
+
+
+def images_plan(current: Mapping[str, bool], p: Mapping[str, Any], check_mode: bool) -> Plan:
+    """Which of the images are pushed (vf_ecr_images_info; never a change). ``current``: image
+    -> whether the registry holds it."""
+    return Plan(
+        result={
+            "found": [image for image in p["images"] if current.get(image)],
+            "missing": [image for image in p["images"] if not current.get(image)],
+        }
+    )

@@ -37,6 +37,8 @@ TASK_FIELDS = (
     "runtimePlatform",
 )
 CONTAINER_HEALTH_CHECK_DEFAULTS = {"interval": 30, "timeout": 5, "retries": 3}
+# What Fargate runs a task definition on when its runtimePlatform leaves a field out.
+FARGATE_RUNTIME_PLATFORM = {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"}
 
 
 def strip_empty(value: Any) -> Any:
@@ -98,11 +100,23 @@ def normalize_task_definition(td: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = str(out[key])
     if "requiresCompatibilities" in out:
         out["requiresCompatibilities"] = sorted(out["requiresCompatibilities"])
+    platform = runtime_platform(td)
+    if platform:
+        out["runtimePlatform"] = platform
     out["containerDefinitions"] = sorted(
         (normalize_container(c, network_mode) for c in td.get("containerDefinitions", [])),
         key=lambda c: c["name"],
     )
     return strip_empty(out)
+
+
+def runtime_platform(td: Mapping[str, Any]) -> dict[str, str] | None:
+    """The platform the tasks run on, as ECS names it: a Fargate task definition without one (or
+    without a field of it) runs on Fargate's default, so saying so is no change; values upper case."""
+    declared = {k: v for k, v in (td.get("runtimePlatform") or {}).items() if v}
+    if not declared and "FARGATE" not in (td.get("requiresCompatibilities") or []):
+        return None  # an EC2 task definition without one places on any instance
+    return {k: str(v).upper() for k, v in {**FARGATE_RUNTIME_PLATFORM, **declared}.items()}
 
 
 def task_definition_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) -> list[str]:

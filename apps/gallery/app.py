@@ -11,7 +11,7 @@ from videoforge.web import mount
 
 
 def create_app() -> Quart:
-    app = create_service("gallery", "gallery", uses_queue=True)
+    app = create_service("gallery", uses_queue=True)
     mount(app, accounts.blueprint, uploads.blueprint, videos.blueprint)
     add_document_hooks(app)
     return app

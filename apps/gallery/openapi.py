@@ -8,18 +8,16 @@ from typing import Any
 
 from quart import Quart
 
-from videoforge.web import api_prefix
-
 log = logging.getLogger("gallery.openapi")
 
 # Cognito's symbols (https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-policies.html).
 _SYMBOLS = r"""\^$*.\[\]{}()?"!@#%&/\\,><':;|_~`=+\- """
 
 
-def _request_schema(document: dict[str, Any], path: str) -> dict[str, Any]:
-    return document["paths"][api_prefix("gallery") + path]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["schema"]["properties"]
+def _request_schema(document: dict[str, Any], prefix: str, path: str) -> dict[str, Any]:
+    return document["paths"][prefix + path]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"
+    ]
 
 
 def password_pattern(policy: dict[str, Any]) -> str:
@@ -38,10 +36,11 @@ def add_document_hooks(app: Quart) -> None:
     settings = app.extensions["web_settings"]
     aws = app.extensions["aws"]
     pool_id = app.extensions["settings"].cognito_user_pool_id
+    prefix = app.config["PREFIX"]
     policy: dict[str, Any] = {}
 
     def uploads(document: dict[str, Any]) -> None:
-        upload = _request_schema(document, "/generate-upload-url")
+        upload = _request_schema(document, prefix, "/generate-upload-url")
         upload["contentType"]["enum"] = list(settings.upload_allowed_types)
         upload["size"]["maximum"] = settings.upload_max_bytes
 
@@ -53,6 +52,6 @@ def add_document_hooks(app: Quart) -> None:
             except Exception as exc:  # the document is still served, without the policy
                 log.warning("cannot read the user pool's password policy: %s", exc)
                 return
-        _request_schema(document, "/auth/sign-up")["password"]["pattern"] = password_pattern(policy)
+        _request_schema(document, prefix, "/auth/sign-up")["password"]["pattern"] = password_pattern(policy)
 
     app.extensions["openapi_hooks"] += [uploads, passwords]

@@ -20,10 +20,8 @@ from psycopg import AsyncConnection
 
 from gallery.schemas import VideoOut
 from videoforge import videos
-from videoforge.web import api_prefix, aws, web_settings
+from videoforge.web import aws, web_settings
 
-# The streaming service's video routes, where the gallery points players.
-STREAM_VIDEOS = f"{api_prefix('stream')}/video"
 # Below these an elapsed-time extrapolation says little.
 MEANINGFUL_PROGRESS = 10
 MEANINGFUL_SECONDS = 10
@@ -73,6 +71,11 @@ def poster_url(key: str | None, now: datetime) -> str | None:
     return aws().presigner.batch(2 * POSTER_URL_WINDOW, now=window_start).get(key)
 
 
+def streaming_videos() -> str:
+    """The streaming service's video routes, where the gallery points players."""
+    return f"{web_settings().api_prefix('streaming')}/video"
+
+
 def video_out(video: videos.Video, mean_seconds: float | None, now: datetime | None = None) -> VideoOut:
     now = now or datetime.now(UTC)
     return VideoOut(
@@ -94,7 +97,7 @@ def video_out(video: videos.Video, mean_seconds: float | None, now: datetime | N
         estimated_ready_at=estimate(video, mean_seconds, now),
         retrying=retrying(video, now),
         attempt=video.attempts if video.status in ("queued", "processing") and video.attempts else None,
-        playlist_url=f"{STREAM_VIDEOS}/{video.id}/playlist" if video.has_playlist else None,
+        playlist_url=f"{streaming_videos()}/{video.id}/playlist" if video.has_playlist else None,
         poster_url=poster_url(video.poster_key, now),
     )
 

@@ -1,5 +1,5 @@
 import sys
 
-from processor.worker import main
+from processor.app import main
 
 sys.exit(main())

@@ -24,9 +24,13 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from videoforge.backoff import Backoff
+
 log = logging.getLogger("processor.queue")
 
 MAX_VISIBILITY = 43_200  # SQS's limit: 12 hours
+# Between receives while receiving fails: from about a second, at most 30 s.
+RECEIVE_BACKOFF = (1.0, 30.0)
 
 
 class Aborted(Exception):
@@ -163,15 +167,15 @@ class QueueWorker:
         ).get("Messages", [])
 
     def loop(self) -> None:
-        backoff = 1.0
+        backoff = Backoff(*RECEIVE_BACKOFF)
         while not self.stop.is_set():
             try:
                 messages = self.receive()
-                backoff = 1.0
+                backoff.reset()
             except Exception as exc:
-                log.warning("receive failed", extra={"error": str(exc)})
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, 30)
+                delay = backoff.next_delay()
+                log.warning("receive failed", extra={"error": str(exc), "retry_in": round(delay, 1)})
+                backoff.wait(self.stop, delay)
                 continue
             for message in messages:
                 delivery = Delivery(self.sqs, self.settings.queue_url, message, self.abort)

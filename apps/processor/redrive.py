@@ -19,8 +19,9 @@ import logging
 import os
 import sys
 
-from processor import logs, store
-from processor.worker import aws_clients
+from processor import store
+from videoforge import aws
+from videoforge import logging as vf_logging
 from videoforge.jobs import InvalidJob, Job
 from videoforge.settings import Settings
 
@@ -48,7 +49,7 @@ def dlq_depth(sqs, url: str) -> int:
 
 
 def redrive(settings: Settings, limit: int | None = None) -> dict:
-    _, sqs = aws_clients(settings)
+    (sqs,) = aws.clients(settings, aws.WORKER, "sqs")
     source = dlq_url(sqs, settings.sqs_queue_url)
     moved, dropped, kept, video_ids = 0, 0, [], []
     seen: set[str] = set()
@@ -106,9 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="move at most this many messages")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    logs.setup(settings.log_level)
+    vf_logging.configure(settings.log_level, sys.stderr)  # stdout is the answer
     if args.check:
-        _, sqs = aws_clients(settings)
+        (sqs,) = aws.clients(settings, aws.WORKER, "sqs")
         depth = dlq_depth(sqs, dlq_url(sqs, settings.sqs_queue_url))
         print(json.dumps({"changed": depth > 0, "messages": depth}))
         return 0

@@ -11,7 +11,7 @@ from videoforge.web import mount
 
 
 def create_app() -> Quart:
-    app = create_service("streaming", "stream", uses_queue=False)
+    app = create_service("streaming", uses_queue=False)
     app.extensions["playlist_cache"] = PlaylistCache()
     mount(app, playback.blueprint)
     return app

@@ -166,7 +166,7 @@ def _signer() -> CookieSigner:
     signer = current_app.extensions.get("cdn_signer")
     if signer is None:
         conf = web_settings()
-        ssm = aws().session.client("ssm", endpoint_url=current_app.extensions["settings"].aws_endpoint_url)
+        ssm = aws().ssm
 
         def private_key() -> str:
             answer = ssm.get_parameter(Name=conf.cdn_signing_key_parameter, WithDecryption=True)

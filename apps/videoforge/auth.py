@@ -7,8 +7,8 @@ exp (with LEEWAY_SECONDS for clocks that disagree a little), iss
 The JWKS URL is configuration because the local emulator serves it at its own address
 while its tokens carry the real AWS issuer.
 
-A failed JWKS fetch is not retried on every request: the verifier backs off (2 s, doubling
-to 60 s) and answers KeysUnavailable (503) at once while it does.
+A failed JWKS fetch is not retried on every request: the verifier backs off (videoforge.backoff:
+from about 2 s, doubling, at most 60 s) and answers KeysUnavailable (503) at once while it does.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import jwt
 from quart import current_app, g, request
 from quart_schema import security_scheme
 
+from videoforge.backoff import Backoff
 from videoforge.errors import ApiError, unauthorized
 
 log = logging.getLogger("videoforge.auth")
@@ -32,7 +33,7 @@ log = logging.getLogger("videoforge.auth")
 # An unknown kid triggers at most one JWKS fetch per this many seconds: forged kids cannot
 # make us hammer Cognito.
 MIN_REFRESH_INTERVAL = 30.0
-# After a failed fetch, no fetch for this long (doubling per failure up to the maximum).
+# After a failed fetch, no fetch for about this long (doubling per failure up to the maximum).
 FETCH_BACKOFF_FIRST = 2.0
 FETCH_BACKOFF_MAX = 60.0
 # Clock skew tolerated on exp/iat/nbf between Cognito and this host.
@@ -68,6 +69,7 @@ class TokenVerifier:
         user_pool_id: str,
         client_id: str,
         fetch: Callable[[str], Awaitable[dict]] | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.jwks_url = jwks_url
         self._fetch = fetch or fetch_jwks
@@ -75,7 +77,7 @@ class TokenVerifier:
         self.client_id = client_id
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
-        self._failures = 0
+        self._backoff = backoff or Backoff(FETCH_BACKOFF_FIRST, FETCH_BACKOFF_MAX)
         self._retry_at = 0.0
         self._lock = asyncio.Lock()
 
@@ -87,14 +89,13 @@ class TokenVerifier:
                 if entry.get("kty") == "RSA" and entry.get("kid"):
                     keys[entry["kid"]] = jwt.PyJWK(entry, algorithm="RS256")
         except Exception as exc:  # network, HTTP status, JSON, key format: no keys
-            self._failures += 1
-            backoff = min(FETCH_BACKOFF_MAX, FETCH_BACKOFF_FIRST * 2 ** (self._failures - 1))
+            backoff = self._backoff.next_delay()
             self._retry_at = time.monotonic() + backoff
             log.error("cannot fetch JWKS from %s (next try in %.0f s): %s", self.jwks_url, backoff, exc)
             raise KeysUnavailable(str(exc)) from exc
         self._keys = keys
         self._fetched_at = time.monotonic()
-        self._failures = 0
+        self._backoff.reset()
         log.info("fetched JWKS", extra={"kids": sorted(keys)})
 
     def _backing_off(self) -> bool:

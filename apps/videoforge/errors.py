@@ -6,6 +6,8 @@ import json
 import logging
 
 import psycopg
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as AwsConnectionError
 from psycopg_pool import PoolTimeout
 from quart import Quart, request
 from quart_schema import RequestSchemaValidationError
@@ -70,6 +72,19 @@ def register_error_handlers(app: Quart) -> None:
     async def database_unavailable(exc: Exception):
         log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
         return {"code": "database_unavailable", "message": "the database is unavailable; retry"}, 503
+
+    # An AWS service this request needs (S3, say) did not answer, or answered a server error
+    # after the client's retries: a missing dependency (503, retry), not a fault of ours.
+    @app.errorhandler(AwsConnectionError)
+    @app.errorhandler(HTTPClientError)
+    @app.errorhandler(ClientError)
+    async def dependency_unavailable(exc: Exception):
+        status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 503)
+        if status < 500:
+            return await unexpected(exc)
+        log.error("dependency unavailable on %s %s: %s", request.method, request.path, exc)
+        message = "a service this request needs is unavailable; retry"
+        return {"code": "dependency_unavailable", "message": message}, 503
 
     @app.errorhandler(Exception)
     async def unexpected(exc: Exception):

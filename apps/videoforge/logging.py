@@ -1,4 +1,7 @@
-"""Structured JSON logs on stdout (CloudWatch Logs via the awslogs driver, supervisord locally)."""
+"""Structured logs, the one format of every app: one JSON object per line with ``time`` (UTC,
+milliseconds), ``level`` (Python's names: INFO, WARNING, ...), ``logger``, ``message``, the
+record's extras and, after a failure, ``exception``. CloudWatch Logs gets them through the
+awslogs driver or the instances' agent, supervisord locally."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import json
 import logging
 import sys
 import time
+from typing import TextIO
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
 
@@ -27,13 +31,14 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure(level: str = "INFO") -> None:
-    """JSON lines on stdout, unless logging was configured already (by a test runner or an
-    embedding process): like basicConfig, never take over someone else's handlers."""
+def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """JSON lines on ``stream`` (stdout unless given), unless logging was configured already (by
+    a test runner or an embedding process): like basicConfig, never take over someone else's
+    handlers."""
     root = logging.getLogger()
     if root.handlers:
         return
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())

@@ -1,5 +1,6 @@
 """What the Quart services share: the app factory (settings, pool, AWS clients, token
-verifier, presigner, error handlers, OpenAPI, JSON logs) and the honest health check."""
+verifier, presigner, error handlers, OpenAPI, JSON logs) and the health checks: liveness for
+the load balancer, readiness of the dependencies for monitoring."""
 
 from __future__ import annotations
 
@@ -7,12 +8,11 @@ import asyncio
 import logging
 import time
 
-import boto3
-from botocore.config import Config
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, hide, validate_response
 
+from videoforge import aws as vf_aws
 from videoforge import db
 from videoforge import logging as vf_logging
 from videoforge.asgi import BodyBeforeResponse
@@ -27,18 +27,23 @@ from videoforge.web_settings import WebSettings
 log = logging.getLogger("videoforge.web")
 
 
-def api_prefix(service: str) -> str:
-    """Where a service's API lives behind the edge (the listener rules route /api/<service>/*)."""
-    return f"/api/{service}"
-
-
 def mount(app: Quart, *blueprints: Blueprint) -> None:
     """Register blueprints under the app's API prefix; a blueprint declares only its own part."""
     for blueprint in blueprints:
         app.register_blueprint(blueprint, url_prefix=app.config["PREFIX"] + (blueprint.url_prefix or ""))
 
 
-class Health(BaseModel):
+class Liveness(BaseModel):
+    """The process serves requests (what the load balancer and the container check ask)."""
+
+    service: str
+    status: str
+
+
+class Readiness(BaseModel):
+    """Whether each dependency answers: ``ok``, ``degraded`` (S3 or the queue do not) or
+    ``unavailable`` (the database does not)."""
+
     service: str
     status: str
     database: bool
@@ -47,48 +52,50 @@ class Health(BaseModel):
 
 
 class Aws:
-    """boto3 clients: ``s3`` for the service's own calls (AWS_ENDPOINT_URL), ``s3_public`` for
-    the URLs handed to browsers (S3_PUBLIC_ENDPOINT_URL, path-style when an endpoint is set)."""
+    """boto3 clients (videoforge.aws): ``s3`` for the service's own calls (AWS_ENDPOINT_URL),
+    ``s3_public`` for the URLs handed to browsers (S3_PUBLIC_ENDPOINT_URL, path-style when an
+    endpoint is set), and the health check's own quick ones."""
 
     def __init__(self, settings: Settings) -> None:
-        self.session = boto3.Session(region_name=settings.aws_region)
-        retries = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-        self.s3 = self.session.client(
-            "s3",
-            endpoint_url=settings.aws_endpoint_url,
-            config=retries.merge(Config(signature_version="s3v4")),
-        )
+        self.session = vf_aws.session(settings)
+        endpoint = settings.aws_endpoint_url
+        self.s3 = vf_aws.client(self.session, "s3", vf_aws.INTERACTIVE, endpoint)
         # Virtual-hosted on AWS gives the regional host (bucket.s3.<region>.amazonaws.com): no
         # 307 from the global endpoint for a new bucket outside us-east-1.
-        public_style = {"addressing_style": "path" if settings.s3_public_endpoint_url else "virtual"}
-        self.s3_public = self.session.client(
+        self.s3_public = vf_aws.client(
+            self.session,
             "s3",
-            endpoint_url=settings.s3_public_endpoint_url,
-            config=Config(signature_version="s3v4", s3=public_style),
+            vf_aws.INTERACTIVE,
+            settings.s3_public_endpoint_url,
+            addressing_style="path" if settings.s3_public_endpoint_url else "virtual",
         )
-        self.sqs = self.session.client("sqs", endpoint_url=settings.aws_endpoint_url, config=retries)
-        self.cognito = self.session.client(
-            "cognito-idp", endpoint_url=settings.aws_endpoint_url, config=retries
-        )
-        quick = Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=3)
-        self._health_s3 = self.session.client("s3", endpoint_url=settings.aws_endpoint_url, config=quick)
-        self._health_sqs = self.session.client("sqs", endpoint_url=settings.aws_endpoint_url, config=quick)
+        self.sqs = vf_aws.client(self.session, "sqs", vf_aws.INTERACTIVE, endpoint)
+        self.cognito = vf_aws.client(self.session, "cognito-idp", vf_aws.INTERACTIVE, endpoint)
+        self._health_s3 = vf_aws.client(self.session, "s3", vf_aws.PROBE, endpoint)
+        self._health_sqs = vf_aws.client(self.session, "sqs", vf_aws.PROBE, endpoint)
         self.bucket = settings.s3_bucket
         self.queue_url = settings.sqs_queue_url
         self.region = settings.aws_region
         self._presigner: Presigner | None = None
-        self._endpoint_url = settings.aws_endpoint_url
-        self._retries = retries
+        self._endpoint_url = endpoint
         self._cloudfront = None
+        self._ssm = None
 
     @property
     def cloudfront(self):
         # Made on first use: only the gallery invalidates, and only when the CDN is on.
         if self._cloudfront is None:
-            self._cloudfront = self.session.client(
-                "cloudfront", endpoint_url=self._endpoint_url, config=self._retries
+            self._cloudfront = vf_aws.client(
+                self.session, "cloudfront", vf_aws.INTERACTIVE, self._endpoint_url
             )
         return self._cloudfront
+
+    @property
+    def ssm(self):
+        # Made on first use: only the streaming service reads a secret (its CDN signing key).
+        if self._ssm is None:
+            self._ssm = vf_aws.client(self.session, "ssm", vf_aws.INTERACTIVE, self._endpoint_url)
+        return self._ssm
 
     @property
     def presigner(self) -> Presigner:
@@ -118,12 +125,13 @@ class Aws:
             return False
 
 
-def create_app(name: str, service: str, *, uses_queue: bool) -> Quart:
-    """A Quart app for ``service`` ("gallery" or "stream") under /api/<service>."""
+def create_app(name: str, *, uses_queue: bool) -> Quart:
+    """A Quart app for the service ``name`` ("gallery" or "streaming"), its API under the prefix
+    the model gives it (API_PREFIXES)."""
     settings = Settings.from_env()
     web_settings = WebSettings.from_env()
     vf_logging.configure(settings.log_level)
-    prefix = api_prefix(service)
+    prefix = web_settings.api_prefix(name)
     app = Quart(name)
     app.config["PREFIX"] = prefix
     app.extensions["settings"] = settings
@@ -187,10 +195,19 @@ def _add_request_hooks(app: Quart) -> None:
 
 
 def _add_health(app: Quart, name: str, uses_queue: bool) -> None:
-    @validate_response(Health, 200)
-    @validate_response(Health, 503)
-    async def health() -> tuple[Health, int]:
-        """Database, S3 (and SQS) reachability; 503 when the database is unreachable."""
+    """Liveness at /health (docs/ARCHITECTURE.md, "Health that tells the truth"): it asks no
+    dependency, so a database failover does not take every task out of the balancer and the
+    container check does not kill them; readiness at /health/ready, for monitoring."""
+
+    @validate_response(Liveness, 200)
+    async def live() -> tuple[Liveness, int]:
+        """The service answers requests; says nothing of its dependencies (see health/ready)."""
+        return Liveness(service=name, status="ok"), 200
+
+    @validate_response(Readiness, 200)
+    @validate_response(Readiness, 503)
+    async def ready() -> tuple[Readiness, int]:
+        """Database, S3 (and SQS) reachability: 200 when all answer, else 503 naming which not."""
         aws: Aws = app.extensions["aws"]
         checks = [db.ping(), asyncio.to_thread(aws.s3_reachable)]
         if uses_queue:
@@ -198,20 +215,25 @@ def _add_health(app: Quart, name: str, uses_queue: bool) -> None:
         results = await asyncio.gather(*checks)
         database, s3 = results[0], results[1]
         sqs = results[2] if uses_queue else None
-        # Only the database takes the task out of the load balancer: without S3/SQS the
-        # service still answers reads (and says so); without the database it cannot.
         status = "unavailable" if not database else "ok" if s3 and sqs is not False else "degraded"
-        body = Health(service=name, status=status, database=database, s3=s3, sqs=sqs)
-        return body, 200 if database else 503
+        body = Readiness(service=name, status=status, database=database, s3=s3, sqs=sqs)
+        return body, 200 if status == "ok" else 503
 
     # /health is the load balancer's target check, not part of the API: through the edge that
-    # path is the web client's. The API's own is under the prefix.
+    # path is the web client's. The API's own are under the prefix.
     @hide
-    async def target_check():
-        return await health()
+    async def target_live():
+        return await live()
 
-    app.add_url_rule("/health", "health", target_check, methods=["GET"])
-    app.add_url_rule(f"{app.config['PREFIX']}/health", "prefixed_health", health, methods=["GET"])
+    @hide
+    async def target_ready():
+        return await ready()
+
+    prefix = app.config["PREFIX"]
+    app.add_url_rule("/health", "health", target_live, methods=["GET"])
+    app.add_url_rule("/health/ready", "ready", target_ready, methods=["GET"])
+    app.add_url_rule(f"{prefix}/health", "prefixed_health", live, methods=["GET"])
+    app.add_url_rule(f"{prefix}/health/ready", "prefixed_ready", ready, methods=["GET"])
 
 
 def aws() -> Aws:

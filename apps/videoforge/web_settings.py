@@ -1,5 +1,8 @@
 """Settings the web services read beyond videoforge.settings (same env names everywhere).
 
+API_PREFIXES                 service -> where its API lives behind   required: the model's
+                             the edge, JSON {"gallery": "/api/...",  videoforge_api_prefixes
+                             "streaming": "/api/..."}
 UPLOAD_MAX_BYTES             largest accepted upload             10737418240 (10 GiB)
 UPLOAD_MULTIPART_THRESHOLD   at or above this, multipart         104857600 (100 MiB)
 UPLOAD_PART_SIZE             multipart part size (>= 5 MiB)      16777216 (16 MiB)
@@ -23,8 +26,9 @@ ESTIMATE_WORKERS             jobs processed at once (estimate)   1
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_ALLOWED_TYPES = (
     "video/mp4,video/quicktime,video/x-matroska,video/webm,video/x-msvideo,video/mpeg,video/x-m4v"
@@ -37,8 +41,18 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name) or default)
 
 
+def _api_prefixes() -> dict[str, str]:
+    raw = os.environ.get("API_PREFIXES")
+    if not raw:
+        raise RuntimeError(
+            "missing required environment variable API_PREFIXES (the model's videoforge_api_prefixes)"
+        )
+    return json.loads(raw)
+
+
 @dataclass(frozen=True)
 class WebSettings:
+    api_prefixes: dict[str, str] = field(default_factory=dict)
     upload_max_bytes: int = 10 * 1024**3
     upload_multipart_threshold: int = 100 * 1024**2
     upload_part_size: int = 16 * 1024**2
@@ -56,6 +70,13 @@ class WebSettings:
     cdn_key_pair_id: str = ""
     cdn_signing_key_parameter: str = ""
     cdn_distribution_id: str = ""
+
+    def api_prefix(self, service: str) -> str:
+        """Where ``service``'s API lives behind the edge (the listener rules route it there)."""
+        try:
+            return self.api_prefixes[service]
+        except KeyError:
+            raise RuntimeError(f"API_PREFIXES names no prefix for {service}") from None
 
     def __post_init__(self) -> None:
         if self.upload_part_size < MIN_PART_SIZE:
@@ -79,6 +100,7 @@ class WebSettings:
     def from_env(cls) -> WebSettings:
         types = os.environ.get("UPLOAD_ALLOWED_TYPES") or DEFAULT_ALLOWED_TYPES
         return cls(
+            api_prefixes=_api_prefixes(),
             upload_max_bytes=_int("UPLOAD_MAX_BYTES", cls.upload_max_bytes),
             upload_multipart_threshold=_int("UPLOAD_MULTIPART_THRESHOLD", cls.upload_multipart_threshold),
             upload_part_size=_int("UPLOAD_PART_SIZE", cls.upload_part_size),

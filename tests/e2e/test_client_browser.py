@@ -95,8 +95,8 @@ def sign_up_and_in(page: Page, base_url: str) -> str:
 
 def streaming_requests(stack, video_id: str) -> set[str]:
     """The paths (query left out) of this video's requests that reached the streaming service,
-    from its access log (hypercorn's: ``"GET /path?query 1.1" 200``)."""
-    log = (stack.state_dir / "logs" / "streaming.log").read_text()
+    from the access logs of its instances (hypercorn's: ``"GET /path?query 1.1" 200``)."""
+    log = "".join(p.read_text() for p in (stack.state_dir / "logs").glob("streaming-*.log"))
     paths = re.findall(r'"[A-Z]+ ([^ ?"]+)[^ "]* 1\.1"', log)
     return {path for path in paths if video_id in path}
 

@@ -41,7 +41,7 @@ def test_teardown_then_up_converges_and_the_database_still_lets_the_services_in(
     assert down.returncode == 0, down.output[-6000:]
     again = private_stack.playbook()
     assert again.returncode == 0, again.output[-6000:]
-    status, body = get(f"{private_stack.url}/api/gallery/health")
+    status, body = get(f"{private_stack.url}/api/gallery/health/ready")
     assert status == 200, body[:500]
     health = json.loads(body)
     assert health["database"] is True and health["status"] == "ok", health  # the password still matches

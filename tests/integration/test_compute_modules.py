@@ -352,3 +352,26 @@ def test_iam_policies_name_only_their_prefixes_and_queue(stack, role, prefixes, 
             assert r.split(":parameter", 1)[1].startswith(PATH + "/")
             if service_name != "processor":
                 assert r.split(":parameter", 1)[1].startswith(f"{PATH}/{service_name}")
+
+
+def test_no_service_is_touched_until_every_image_it_would_run_is_in_ecr(stack):
+    """Last in this file: it points the model at a registry of the emulator's own account. (That
+    the role goes on once every image is pushed, the ecs_services molecule scenario shows.)"""
+    environment_yml = Path(stack["inventory"]) / "group_vars" / "all" / "environment.yml"
+    env = yaml.safe_load(environment_yml.read_text())
+    env["videoforge_images"].update(
+        registry="123456789012.dkr.ecr.ap-southeast-2.amazonaws.com", verify_pushed=True
+    )
+    environment_yml.write_text(yaml.safe_dump(env, sort_keys=False))
+    before = revisions()
+    compute.push_images("video-forge-local", "test", "gallery")  # one of the three pushed
+
+    refused = compute.run_playbooks(
+        stack["inventory"], "playbooks/compute.yml", "--tags", "ecs_services", env=stack["env"]
+    )
+    assert refused.returncode != 0
+    registry = "not in 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com: "
+    assert registry in refused.stdout, refused.stdout[-3000:]
+    named = refused.stdout.split(registry, 1)[1]
+    assert named.startswith("video-forge-local/client:test, video-forge-local/streaming:test ("), named[:200]
+    assert revisions() == before, "a task definition was registered for an image that is not there"

@@ -41,7 +41,7 @@ def video(stack):
 
 def routes(stack, video_id):
     """Every protected route: (service URL, method, path, JSON body)."""
-    g, s = stack.gallery + "/api/gallery", stack.stream + "/api/stream"
+    g, s = stack.gallery + "/api/gallery", stack.streaming + "/api/stream"
     return [
         ("POST", f"{g}/generate-upload-url", {"fileName": "a.mp4", "contentType": "video/mp4", "size": 10}),
         ("POST", f"{g}/confirm-upload", {"videoId": video_id}),
@@ -172,7 +172,7 @@ def test_a_public_video_plays_for_anyone_but_stays_owned(stack, video):
     assert r.status_code == 200 and r.json()["visibility"] == "public"
     try:
         for headers in ({}, bob):
-            master = call("GET", f"{stack.stream}/api/stream/video/{video}/playlist", None, headers)
+            master = call("GET", f"{stack.streaming}/api/stream/video/{video}/playlist", None, headers)
             assert master.status_code == 200
             assert "360p/playlist.m3u8" in master.text
         assert (
@@ -182,7 +182,7 @@ def test_a_public_video_plays_for_anyone_but_stays_owned(stack, video):
         assert call("DELETE", f"{stack.gallery}/api/gallery/videos/{video}", None, bob).status_code == 404
     finally:
         call("PATCH", f"{stack.gallery}/api/gallery/videos/{video}", {"visibility": "private"}, alice)
-    assert call("GET", f"{stack.stream}/api/stream/video/{video}/playlist", None, {}).status_code == 404
+    assert call("GET", f"{stack.streaming}/api/stream/video/{video}/playlist", None, {}).status_code == 404
 
 
 def test_sign_in_refresh_and_wrong_password(stack):

@@ -294,14 +294,22 @@ def test_a_failed_send_leaves_the_video_retryable(stack, odd_galleries):
     assert len(jobs_for(stack.drain(), ticket["videoId"])) == 1
 
 
-def test_health_reports_the_database_honestly(stack, odd_galleries):
-    ok = httpx.get(f"{stack.gallery}/health")
-    assert ok.status_code == 200
-    assert ok.json() == {"service": "gallery", "status": "ok", "database": True, "s3": True, "sqs": True}
-    assert httpx.get(f"{stack.gallery}/api/gallery/health").status_code == 200
-    assert httpx.get(f"{stack.stream}/api/stream/health").json()["database"] is True
-    degraded = httpx.get(f"{odd_galleries['no_queue'].url}/health")
-    assert degraded.status_code == 200  # the ALB keeps it: it can still serve reads
+def test_liveness_outlasts_a_missing_dependency_and_readiness_names_it(stack, odd_galleries):
+    """The load balancer's and the container's check (/health) says the process serves: a
+    database failover (60-120 s on RDS Multi-AZ) must not take every task out and have ECS
+    replace them. What is missing is readiness's to say (/health/ready), and the routes that
+    need it answer 503."""
+    live = {"service": "gallery", "status": "ok"}
+    ready = httpx.get(f"{stack.gallery}/health/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"service": "gallery", "status": "ok", "database": True, "s3": True, "sqs": True}
+    assert httpx.get(f"{stack.gallery}/api/gallery/health/ready").status_code == 200
+    assert httpx.get(f"{stack.streaming}/api/stream/health/ready").json()["database"] is True
+
+    no_queue = odd_galleries["no_queue"].url
+    assert httpx.get(f"{no_queue}/health").json() == live
+    degraded = httpx.get(f"{no_queue}/health/ready")
+    assert degraded.status_code == 503
     assert degraded.json() == {
         "service": "gallery",
         "status": "degraded",
@@ -310,8 +318,11 @@ def test_health_reports_the_database_honestly(stack, odd_galleries):
         "sqs": False,
     }
 
-    down = odd_galleries["no_db"]
-    r = httpx.get(f"{down.url}/health", timeout=30)
+    down = odd_galleries["no_db"].url
+    for path in ("/health", "/api/gallery/health"):
+        r = httpx.get(f"{down}{path}", timeout=30)
+        assert (r.status_code, r.json()) == (200, live), path
+    r = httpx.get(f"{down}/health/ready", timeout=30)
     assert r.status_code == 503
     assert r.json() == {
         "service": "gallery",
@@ -321,6 +332,6 @@ def test_health_reports_the_database_honestly(stack, odd_galleries):
         "sqs": True,
     }
     # Routes that need the database say so, briefly and without details.
-    listed = httpx.get(f"{down.url}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
+    listed = httpx.get(f"{down}/api/gallery/videos", headers=stack.headers("alice"), timeout=60)
     assert listed.status_code == 503
     assert listed.json() == {"code": "database_unavailable", "message": "the database is unavailable; retry"}

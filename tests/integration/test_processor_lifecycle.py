@@ -181,7 +181,9 @@ def test_a_worker_started_before_its_endpoint_waits_for_it_then_does_the_job(
             assert (video["status"], video["attempts"]) == ("ready", 1)
             stack.wait_messages(0)
         tried = [e for e in stack.log_entries() if e["message"] == "queue not readable yet"]
-        assert all(e["level"] == "warning" and e["queue_url"] == stack.queue_url for e in tried)
+        # The services' format (videoforge.logging): the same level names, a delay that backs off.
+        assert all(e["level"] == "WARNING" and e["queue_url"] == stack.queue_url for e in tried)
+        assert all(0 < e["retry_in"] <= 10 for e in tried)
         assert "Could not connect to the endpoint URL" in tried[0]["error"]
     finally:
         stack.stop_workers()

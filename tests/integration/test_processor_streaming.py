@@ -68,7 +68,7 @@ def test_upload_watch_while_transcoding_then_play_to_the_end(stack, worker, tmp_
     master = httpx.get(master_url).text
     variant = next(line for line in master.splitlines() if line and not line.startswith("#"))
     media = httpx.get(
-        variant if variant.startswith("http") else f"{stack.stream}/api/stream/video/{video_id}/{variant}"
+        variant if variant.startswith("http") else f"{stack.streaming}/api/stream/video/{video_id}/{variant}"
     )
     assert media.status_code == 200, media.text
     assert "#EXT-X-ENDLIST" not in media.text  # still growing

@@ -113,11 +113,13 @@ def test_master_points_back_here_and_media_playlists_are_presigned(stack, hls_vi
     assert '#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=320x240,CODECS="avc1.42c01e"' in lines
     assert f"240p/playlist.m3u8?playback={token}" in lines
     # With the header instead, no token is written into the playlist.
-    plain = httpx.get(f"{stack.stream}/api/stream/video/{hls_video}/playlist", headers=stack.headers("alice"))
+    plain = httpx.get(
+        f"{stack.streaming}/api/stream/video/{hls_video}/playlist", headers=stack.headers("alice")
+    )
     assert "playback=" not in plain.text and "token" not in plain.text
 
     media = httpx.get(
-        f"{stack.stream}/api/stream/video/{hls_video}/240p/playlist.m3u8", headers=stack.headers("alice")
+        f"{stack.streaming}/api/stream/video/{hls_video}/240p/playlist.m3u8", headers=stack.headers("alice")
     )
     assert media.status_code == 200
     assert "#EXT-X-ENDLIST" in media.text
@@ -135,7 +137,7 @@ def test_master_points_back_here_and_media_playlists_are_presigned(stack, hls_vi
 
 def test_a_still_processing_video_plays_as_a_growing_event_playlist(stack, tmp_path):
     video_id = store_video(stack, tmp_path, stack.user("alice")["sub"], visibility="public", complete=False)
-    media = httpx.get(f"{stack.stream}/api/stream/video/{video_id}/120p/playlist.m3u8")
+    media = httpx.get(f"{stack.streaming}/api/stream/video/{video_id}/120p/playlist.m3u8")
     assert media.status_code == 200
     assert "#EXT-X-PLAYLIST-TYPE:EVENT" in media.text
     assert "#EXT-X-ENDLIST" not in media.text
@@ -150,7 +152,7 @@ def test_a_still_processing_video_plays_as_a_growing_event_playlist(stack, tmp_p
     stack.s3.put_object(Bucket=stack.bucket, Key=key, Body=grown.encode())
 
     def segments() -> int:
-        text = httpx.get(f"{stack.stream}/api/stream/video/{video_id}/120p/playlist.m3u8").text
+        text = httpx.get(f"{stack.streaming}/api/stream/video/{video_id}/120p/playlist.m3u8").text
         return len([line for line in text.splitlines() if line.startswith("http")])
 
     from tests.support.apps import wait_until
@@ -166,12 +168,12 @@ def test_poster_redirects_to_a_presigned_url_and_unknown_renditions_are_404(stac
             (hls_video, f"thumbnails/{hls_video}/poster.jpg"),
         )
     stack.s3.put_object(Bucket=stack.bucket, Key=f"thumbnails/{hls_video}/poster.jpg", Body=b"\xff\xd8jpeg")
-    r = httpx.get(f"{stack.stream}/api/stream/video/{hls_video}/poster", headers=stack.headers("alice"))
+    r = httpx.get(f"{stack.streaming}/api/stream/video/{hls_video}/poster", headers=stack.headers("alice"))
     assert r.status_code == 302
     assert httpx.get(r.headers["location"]).content == b"\xff\xd8jpeg"
     for path in ("1080p/playlist.m3u8", "..%2F..%2Fetc/playlist.m3u8"):
         missing = httpx.get(
-            f"{stack.stream}/api/stream/video/{hls_video}/{path}", headers=stack.headers("alice")
+            f"{stack.streaming}/api/stream/video/{hls_video}/{path}", headers=stack.headers("alice")
         )
         assert missing.status_code == 404
         assert set(missing.json()) == {"code", "message"}
@@ -181,14 +183,14 @@ def test_a_playback_token_plays_one_video_for_a_while_and_no_access_token_travel
     stack, hls_video, tmp_path
 ):
     alice = stack.user("alice")["accessToken"]
-    master = f"{stack.stream}/api/stream/video/{hls_video}/playlist"
+    master = f"{stack.streaming}/api/stream/video/{hls_video}/playlist"
     url = stack.playback_url("alice", hls_video)
     token = url.split("playback=", 1)[1]
     assert alice not in url and len(token) == 43
     assert httpx.get(url).status_code == 200
     assert (
         httpx.get(
-            f"{stack.stream}/api/stream/video/{hls_video}/240p/playlist.m3u8?playback={token}"
+            f"{stack.streaming}/api/stream/video/{hls_video}/240p/playlist.m3u8?playback={token}"
         ).status_code
         == 200
     )
@@ -197,7 +199,7 @@ def test_a_playback_token_plays_one_video_for_a_while_and_no_access_token_travel
     assert httpx.get(master, params={"playback": alice}).status_code == 400  # not a playback token's shape
     # It is good for this video only...
     other = store_video(stack, tmp_path, stack.user("alice")["sub"])
-    refused = httpx.get(f"{stack.stream}/api/stream/video/{other}/playlist", params={"playback": token})
+    refused = httpx.get(f"{stack.streaming}/api/stream/video/{other}/playlist", params={"playback": token})
     assert refused.status_code == 401 and refused.json()["code"] == "unauthorized"
     # ... not as a bearer token on any API ...
     bearer = {"Authorization": f"Bearer {token}"}
@@ -211,7 +213,7 @@ def test_a_playback_token_plays_one_video_for_a_while_and_no_access_token_travel
     assert httpx.get(url).status_code == 401
     # Another user gets none for a private video; anyone signed in may have one for a public video.
     r = httpx.post(
-        f"{stack.stream}/api/stream/video/{hls_video}/playback-token", headers=stack.headers("bob")
+        f"{stack.streaming}/api/stream/video/{hls_video}/playback-token", headers=stack.headers("bob")
     )
     assert r.status_code == 404
     with stack.db() as conn:
@@ -220,7 +222,7 @@ def test_a_playback_token_plays_one_video_for_a_while_and_no_access_token_travel
 
 
 def test_openapi_documents_both_services(stack):
-    stream = httpx.get(f"{stack.stream}/api/stream/openapi.json").json()
+    stream = httpx.get(f"{stack.streaming}/api/stream/openapi.json").json()
     assert "/api/stream/video/{video_id}/playlist" in stream["paths"]
     gallery = httpx.get(f"{stack.gallery}/api/gallery/openapi.json").json()
     for path in (

@@ -42,7 +42,7 @@ class Service:
 @dataclass
 class Stack:
     gallery: str
-    stream: str
+    streaming: str
     env: dict[str, str]
     dsn: str
     bucket: str
@@ -80,10 +80,10 @@ class Stack:
     def playback_url(self, user: str, video_id: str) -> str:
         """The master playlist URL with a playback token (what a player is given), absolute."""
         r = httpx.post(
-            f"{self.stream}/api/stream/video/{video_id}/playback-token", headers=self.headers(user)
+            f"{self.streaming}/api/stream/video/{video_id}/playback-token", headers=self.headers(user)
         )
         assert r.status_code == 201, r.text
-        return self.stream + r.json()["playlistUrl"]
+        return self.streaming + r.json()["playlistUrl"]
 
     def db(self) -> psycopg.Connection:
         return psycopg.connect(self.dsn, autocommit=True)
@@ -121,8 +121,8 @@ class Stack:
         return ticket["videoId"]
 
 
-def launch_service(module: str, env: dict[str, str], log_dir: Path) -> Service:
-    port = services.free_port()
+def launch_service(module: str, env: dict[str, str], log_dir: Path, port: int | None = None) -> Service:
+    port = port or services.free_port()
     log = log_dir / f"{module.split('.')[0]}-{port}.log"
     proc = subprocess.Popen(
         [sys.executable, "-m", "hypercorn", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "1", module],
@@ -185,6 +185,8 @@ def service_env(pg: services.Postgres, dbname: str, **overrides: str) -> dict[st
             "LOG_LEVEL": "INFO",
             # The model's ladder names, as the roles render them: what confirm's job asks for.
             "RENDITIONS": ",".join(model.rendition_names()),
+            # Where each service's API lives, as the roles give it.
+            "API_PREFIXES": json.dumps(model.api_prefixes()),
         }
     )
     env.update(overrides)
@@ -246,16 +248,16 @@ def build_stack(aws, pg, tmp: Path, **settings: str) -> tuple[Stack, list[Servic
         **settings,
     )
     gallery = launch_service("gallery.app:app", env, tmp)
-    stream = launch_service("streaming.app:app", env, tmp)
+    streaming = launch_service("streaming.app:app", env, tmp)
     try:
         wait_healthy(gallery)
-        wait_healthy(stream)
+        wait_healthy(streaming)
     except Exception:
-        stop_all(gallery, stream)
+        stop_all(gallery, streaming)
         raise
     stack = Stack(
         gallery=gallery.url,
-        stream=stream.url,
+        streaming=streaming.url,
         env=env,
         dsn=dsn,
         bucket=bucket,
@@ -268,7 +270,7 @@ def build_stack(aws, pg, tmp: Path, **settings: str) -> tuple[Stack, list[Servic
         sqs=sqs,
         cognito=cognito,
     )
-    return stack, [gallery, stream]
+    return stack, [gallery, streaming]
 
 
 def intact(stack: Stack) -> bool:

@@ -2,6 +2,7 @@
 storage, identity and edge roles publish), so compute tests do not depend on those roles.
 
     python -m tests.support.compute PARAMETER_PATH NAME_PREFIX BUCKET USER_POOL_NAME
+    python -m tests.support.compute --push-images REPOSITORY_PREFIX TAG IMAGE...
 
 Names follow the edge, network, messaging, storage and identity roles (``<prefix>-alb``,
 ``<prefix>-<service>-tg``, ``<prefix>-services-sg``, ``<prefix>-video-processing-queue``...).
@@ -116,6 +117,32 @@ def ensure(path: str, prefix: str, bucket: str, user_pool_name: str) -> dict[str
     return out
 
 
+def push_images(prefix: str, tag: str, *images: str) -> None:
+    """What playbooks/images.yml leaves in ECR, made without an engine: each ``<prefix>/<image>``
+    repository holding a manifest tagged ``tag`` (the emulator keeps no layers). Idempotent."""
+    ecr = boto3.client("ecr")
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 2,
+            "digest": "sha256:" + "0" * 64,
+        },
+        "layers": [],
+    }
+    for image in images:
+        name = f"{prefix}/{image}"
+        try:
+            ecr.create_repository(repositoryName=name)
+        except ecr.exceptions.RepositoryAlreadyExistsException:
+            pass
+        try:
+            ecr.put_image(repositoryName=name, imageManifest=json.dumps(manifest), imageTag=tag)
+        except ecr.exceptions.ImageAlreadyExistsException:
+            pass
+
+
 def make_inventory(directory, endpoint_url: str) -> str:
     """An inventory that is the local one (same catalog, same compute settings) with the AWS
     endpoint pointing at ``endpoint_url``: the test's emulator, never the lead's stack."""
@@ -137,7 +164,7 @@ def make_inventory(directory, endpoint_url: str) -> str:
         "AWS_DEFAULT_REGION": env["videoforge_region"],
     }
     registry = "000000000000.dkr.ecr.ap-southeast-2.amazonaws.com"
-    env["videoforge_images"] = {"registry": registry, "tag": "test"}
+    env["videoforge_images"] = {**env["videoforge_images"], "registry": registry, "tag": "test"}
     (target / "environment.yml").write_text(yaml.safe_dump(env, sort_keys=False))
     return str(directory)
 
@@ -220,5 +247,7 @@ def seed_for_teardown(path: str, prefix: str, compute_prefix: str, bucket: str, 
 if __name__ == "__main__":
     if sys.argv[1] == "--seed-teardown":
         print(json.dumps({"seeded": seed_for_teardown(*sys.argv[2:7])}))
+    elif sys.argv[1] == "--push-images":
+        push_images(*sys.argv[2:])
     else:
         print(json.dumps(ensure(*sys.argv[1:5]), sort_keys=True))

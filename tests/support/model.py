@@ -24,6 +24,13 @@ def catalog() -> dict:
     return yaml.safe_load(CATALOG.read_text())
 
 
+def api_prefixes() -> dict[str, str]:
+    """Service -> its API prefix, as the roles give it to the services (API_PREFIXES)."""
+    from tools.api_prefixes import api_prefixes as declared
+
+    return declared(CATALOG)
+
+
 def rendition_names() -> tuple[str, ...]:
     return tuple(r["name"] for r in catalog()["videoforge_rendition_ladder"])
 
@@ -51,3 +58,39 @@ def processor_environment(**overrides: str) -> dict[str, str]:
         for name, value in model["videoforge_processor_environment"].items()
     }
     return {**rendered, **overrides}
+
+
+@functools.cache
+def _plugins() -> None:
+    """Ansible's plugins (lookups such as the image tag's git pipe, filters), loaded once."""
+    from ansible.plugins.loader import init_plugin_loader
+
+    init_plugin_loader()
+
+
+def templar(env: str, playbook: str | None = None, roles: tuple[str, ...] = (), **extra):
+    """Ansible's templar over what a play sees: inventory ``env``'s variables, the first play's
+    ``vars`` of ``playbook`` (a path under the repository), each role's defaults and vars, and
+    ``extra`` on top. ``templar.template("{{ images_build_args }}")`` renders as the play would."""
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    from ansible.vars.manager import VariableManager
+
+    _plugins()
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[str(ROOT / "inventories" / env)])
+    variables = dict(
+        VariableManager(loader=loader, inventory=inventory).get_vars(host=inventory.get_host("localhost"))
+    )
+    variables["playbook_dir"] = str(ROOT / "playbooks")
+    for role in roles:
+        for part in ("defaults", "vars"):
+            path = ROOT / "roles" / role / part / "main.yml"
+            if path.exists():
+                variables.update(loader.load_from_file(str(path), trusted_as_template=True) or {})
+    if playbook:
+        plays = loader.load_from_file(str(ROOT / playbook), trusted_as_template=True)
+        variables.update(plays[0].get("vars", {}))
+    variables.update(extra)
+    return Templar(loader=loader, variables=variables)

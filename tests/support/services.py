@@ -53,21 +53,33 @@ def free_port() -> int:
     worker's bind(0) could take it, and the server fails to start (the CI run where Caddy never
     listened). These come from below the kernel's ephemeral range, reserved by a lock file.
     """
+    return free_ports(1)
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive loopback ports, each held as ``free_port`` holds one
+    (a service's instances listen on consecutive ports from its own)."""
     PORT_LOCKS.mkdir(exist_ok=True)
-    low, high = 15000, _ephemeral_low()
+    low, high = 15000, _ephemeral_low() - count + 1
     start = random.randrange(low, high)
-    for port in itertools.chain(range(start, high), range(low, start)):
-        lock = open(PORT_LOCKS / str(port), "a")  # held until this process exits
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    for first in itertools.chain(range(start, high), range(low, start)):
+        locks = []
+        for port in range(first, first + count):
+            lock = open(PORT_LOCKS / str(port), "a")  # held until this process exits
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.close()
+                break
+            locks.append(lock)
+            if not _bindable(port):
+                break
+        else:
+            _held.extend(locks)
+            return first
+        for lock in locks:
             lock.close()
-            continue
-        if _bindable(port):
-            _held.append(lock)
-            return port
-        lock.close()
-    raise RuntimeError(f"no free loopback port in {low}-{high}")
+    raise RuntimeError(f"no {count} free loopback ports in {low}-{high}")
 
 
 def _bindable(port: int) -> bool:

@@ -12,6 +12,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from videoforge import auth
 from videoforge.auth import InvalidToken, KeysUnavailable, TokenVerifier
+from videoforge.backoff import Backoff
 
 REGION = "ap-southeast-2"
 POOL = "ap-southeast-2_TestPool"
@@ -63,7 +64,11 @@ class Source:
 
 
 def verifier(source):
-    return TokenVerifier("https://example.test/jwks.json", REGION, POOL, CLIENT, fetch=source)
+    # The longest delay the back-off may draw, every time: the pauses below are known.
+    longest = Backoff(auth.FETCH_BACKOFF_FIRST, auth.FETCH_BACKOFF_MAX, jitter=lambda: 1.0)
+    return TokenVerifier(
+        "https://example.test/jwks.json", REGION, POOL, CLIENT, fetch=source, backoff=longest
+    )
 
 
 async def test_a_valid_access_token_gives_the_user():

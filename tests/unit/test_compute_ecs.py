@@ -144,6 +144,22 @@ def test_explicit_defaults_equal_omitted_defaults():
     assert task_definition_changes(DESCRIBED, explicit) == []
 
 
+def test_runtime_platform_is_compared_with_fargates_defaults_filled():
+    """A re-run declaring the platform a revision already runs on registers nothing; another
+    architecture (images built for linux/arm64) registers one."""
+    x86 = {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"}
+    arm = {"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"}
+    on_arm = {**DESCRIBED, "runtimePlatform": arm}
+
+    def declared(platform):
+        return _with(lambda d: d.update(runtimePlatform=platform))
+
+    assert task_definition_changes(DESCRIBED, declared(x86)) == []
+    assert task_definition_changes(on_arm, declared({"cpuArchitecture": "arm64"})) == []
+    assert task_definition_changes(on_arm, declared(x86)) == ["runtimePlatform"]
+    assert task_definition_changes(DESCRIBED, declared(arm)) == ["runtimePlatform"]
+
+
 def test_normalized_declaration_is_a_valid_register_request():
     normalized = normalize_task_definition(DECLARED)
     env = normalized["containerDefinitions"][0]["environment"]

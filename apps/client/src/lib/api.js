@@ -5,8 +5,11 @@
 // Every request carries `Authorization: Bearer <accessToken>`; a 401 triggers one
 // refresh and one retry, never more.
 
-export const GALLERY = '/api/gallery';
-export const STREAM = '/api/stream';
+// Where the services' APIs live behind the edge: the model's prefixes, defined at build time
+// (vite.config.js).
+/* global __VF_API_PREFIXES__ */
+export const GALLERY = __VF_API_PREFIXES__.gallery;
+export const STREAMING = __VF_API_PREFIXES__.streaming;
 
 const REFRESH_KEY = 'videoforge.refreshToken';
 const EMAIL_KEY = 'videoforge.email';
@@ -214,7 +217,7 @@ export class Session {
    * life in seconds (`expiresIn`).
    */
   playbackGrant(video, signal) {
-    const path = `${STREAM}/video/${encodeURIComponent(video.id)}/playback-token`;
+    const path = `${STREAMING}/video/${encodeURIComponent(video.id)}/playback-token`;
     return this.authorized('POST', path, { signal });
   }
 

@@ -1,5 +1,5 @@
-"""The processor: the generic queue worker (processor.queue) running the transcode job
-(processor.transcode), and how a job's end becomes the message's and the video's fate.
+"""How a job's end becomes the message's and the video's fate: the handler the queue worker
+(processor.queue) runs for each delivery, around the transcode job (processor.transcode).
 
 - Ready: the message is deleted only once the database says ready.
 - PermanentFailure (unreadable or hostile input, a source swapped after confirm): the video
@@ -18,54 +18,23 @@
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import signal
 import threading
 import time
 
-import boto3
 import psycopg
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
-from processor import failures, logs, store
+from processor import failures, store
 from processor.config import ProcessorConfig
 from processor.failures import PermanentFailure, VideoGone
 from processor.hls_output import remove_video_outputs
-from processor.queue import Aborted, Delivery, MessageLost, QueueSettings, QueueWorker, queue_limits
+from processor.queue import Aborted, Delivery, MessageLost
 from processor.transcode import Superseded, TranscodeJob, row_lease
 from videoforge.jobs import InvalidJob, Job
-from videoforge.settings import Settings
 
 log = logging.getLogger("processor")
 
 # How long a job for a not-yet-confirmed upload waits before it is received again.
 UNCONFIRMED_RETRY_SECONDS = 5
-
-
-def aws_clients(s: Settings, *services: str):
-    config = Config(retries={"max_attempts": 5, "mode": "standard"}, max_pool_connections=32)
-    kwargs = {"region_name": s.aws_region, "endpoint_url": s.aws_endpoint_url, "config": config}
-    return tuple(boto3.client(name, **kwargs) for name in (services or ("s3", "sqs")))
-
-
-class ScaleInProtection:
-    """An instance of the Auto Scaling Group is protected from scale-in while it runs a job
-    (a scale-in would kill the job and spend one of its receives). Configuration decides:
-    without a group and instance id (no ASG, as locally) there is nothing to protect."""
-
-    def __init__(self, cfg: ProcessorConfig):
-        self.group, self.instance_id = cfg.autoscaling_group, cfg.instance_id
-        self.client = aws_clients(cfg.settings, "autoscaling")[0] if self.group and self.instance_id else None
-
-    def __call__(self, busy: bool) -> None:
-        if self.client is None:
-            return
-        self.client.set_instance_protection(
-            InstanceIds=[self.instance_id], AutoScalingGroupName=self.group, ProtectedFromScaleIn=busy
-        )
-        log.info("scale-in protection", extra={"protected": busy, "instance_id": self.instance_id})
 
 
 class JobHandler:
@@ -179,92 +148,3 @@ class JobHandler:
         else:
             store.back_to_queue(conn, job.video_id, failures.retrying(attempt, self.max_receives))
             delivery.retry_in(self.cfg.retry_delay * attempt)
-
-
-def remove_abandoned_work(work_dir) -> None:
-    """Job directories of worker processes that no longer run (killed, crashed)."""
-    for path in work_dir.iterdir():
-        pid = path.name.split("-", 1)[0]
-        if path.is_dir() and pid.isdigit() and not pid_alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-            log.info("removed abandoned work", extra={"path": str(path)})
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-# At most this long between tries while the queue cannot be read at start.
-START_BACKOFF_MAX = 10.0
-
-
-def wait_for_queue(sqs, queue_url: str, stop: threading.Event) -> tuple[int, int] | None:
-    """The queue's limits (`queue_limits`), once it answers; None if asked to stop first.
-
-    A worker starts before its queue answers: locally every program starts at once and the
-    endpoint opens after its restore; on an instance at boot the network or the instance
-    profile's credentials may not be there yet, and a role's new permissions take a while to
-    propagate (AccessDenied). Each is waited out with a line saying what failed, not a crash
-    with a traceback that the supervisor restarts until it gives up."""
-    backoff = 1.0
-    while True:
-        try:
-            return queue_limits(sqs, queue_url)
-        except (BotoCoreError, ClientError) as exc:
-            log.warning(
-                "queue not readable yet",
-                extra={"queue_url": queue_url, "error": str(exc), "retry_in": backoff},
-            )
-        if stop.wait(backoff):
-            return None
-        backoff = min(backoff * 2, START_BACKOFF_MAX)
-
-
-def build(cfg: ProcessorConfig, stop: threading.Event) -> QueueWorker | None:
-    """The worker, ready to receive; None if asked to stop while waiting for the queue."""
-    s3, sqs = aws_clients(cfg.settings)
-    limits = wait_for_queue(sqs, cfg.settings.sqs_queue_url, stop)
-    if limits is None:
-        return None
-    queue_visibility, queue_max_receives = limits
-    lease = cfg.visibility_timeout or queue_visibility
-    settings = QueueSettings(
-        queue_url=cfg.settings.sqs_queue_url,
-        concurrency=cfg.concurrency,
-        wait_seconds=cfg.wait_seconds,
-        visibility=lease,
-        heartbeat_seconds=cfg.heartbeat_seconds or max(1.0, lease / 3),
-        shutdown_grace=cfg.shutdown_grace,
-    )
-    handler = JobHandler(cfg, s3, lease, cfg.max_receives or queue_max_receives)
-    log.info(
-        "processor started",
-        extra={**vars(settings), "max_receives": handler.max_receives, "ffmpeg": cfg.ffmpeg},
-    )
-    return QueueWorker(sqs, settings, handler, stop, on_busy=ScaleInProtection(cfg))
-
-
-def main() -> int:
-    stop = threading.Event()
-
-    def on_signal(signum, _frame) -> None:
-        log.info("signal received", extra={"signal": signal.Signals(signum).name})
-        stop.set()
-
-    # First thing: a SIGTERM while starting up is a clean stop too.
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    cfg = ProcessorConfig.from_env()
-    logs.setup(cfg.settings.log_level)
-    cfg.work_dir.mkdir(parents=True, exist_ok=True)
-    remove_abandoned_work(cfg.work_dir)
-    worker = build(cfg, stop)
-    code = worker.run() if worker else 0
-    log.info("processor stopped")
-    return code
