@@ -73,7 +73,7 @@ def watch(stack, user: str, video_id: str) -> dict[str, int]:
     def get(client: httpx.Client, url: str) -> str:
         counts[where(url)] += 1
         if where(url) == "streaming":
-            answer = client.get(stack.stream + url.removeprefix(site))
+            answer = client.get(stack.streaming + url.removeprefix(site))
             assert answer.status_code == 200, answer.text
             return answer.text
         if where(url) == "cdn":
@@ -86,7 +86,7 @@ def watch(stack, user: str, video_id: str) -> dict[str, int]:
         def grant() -> tuple[dict, str]:
             counts["streaming"] += 1
             answer = client.post(
-                f"{stack.stream}/api/stream/video/{video_id}/playback-token", headers=stack.headers(user)
+                f"{stack.streaming}/api/stream/video/{video_id}/playback-token", headers=stack.headers(user)
             )
             assert answer.status_code == 201, answer.text
             master_url = site + answer.json()["playlistUrl"]

@@ -53,7 +53,7 @@ def site(aws, pg, tmp_path_factory):
         "distribution_id": distribution,
         "origins": {
             "gallery": {"kind": "load_balancer", "url": stack.gallery},
-            "stream": {"kind": "load_balancer", "url": stack.stream},
+            "stream": {"kind": "load_balancer", "url": stack.streaming},
             "media": {
                 "kind": "bucket",
                 "endpoint": aws.url,
