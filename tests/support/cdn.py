@@ -32,10 +32,9 @@ class SigningKey:
     key_group_id: str
 
 
-def signing_key(aws_url: str, region: str) -> SigningKey:
-    """An RSA key pair: the public half a CloudFront public key in a key group of its own, the
-    private half in SSM."""
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def pem(private: rsa.RSAPrivateKey) -> tuple[str, str]:
+    """The private half as PKCS#8 PEM (as the cdn role stores it) and the public half as
+    CloudFront takes it (SubjectPublicKeyInfo PEM)."""
     private_pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
@@ -44,6 +43,13 @@ def signing_key(aws_url: str, region: str) -> SigningKey:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+    return private_pem, public_pem
+
+
+def signing_key(aws_url: str, region: str) -> SigningKey:
+    """An RSA key pair: the public half a CloudFront public key in a key group of its own, the
+    private half in SSM."""
+    private_pem, public_pem = pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     cloudfront = boto3.client("cloudfront", endpoint_url=aws_url, region_name="us-east-1")
     name = f"vf-test-{uuid.uuid4().hex[:8]}"
     key_id = cloudfront.create_public_key(

@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from botocore.signers import CloudFrontSigner
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from tests.support.cdn import pem
 from twin.cdn.signed import (
     Refused,
     TrustedKeyGroup,
@@ -32,18 +33,6 @@ LATER = NOW + 900
 @pytest.fixture(scope="module")
 def key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def pem(private: rsa.RSAPrivateKey) -> tuple[str, str]:
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public_pem = (
-        private.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private_pem, public_pem
 
 
 def botocore_signer(private: rsa.RSAPrivateKey, key_id: str = KEY_ID) -> CloudFrontSigner:
