@@ -65,6 +65,14 @@ options:
     description: Further tags set on every rule this module creates.
     type: dict
     default: {}
+  secrets:
+    description:
+      - Values masked wherever they appear in the result and the diff, such as the value of a
+        header a condition requires that only the load balancer's one client may know (CloudFront's
+        origin secret).
+    type: list
+    elements: str
+    default: []
   state:
     description: C(present) to reconcile, C(absent) to delete the declared rules (by name).
     type: str
@@ -132,6 +140,8 @@ OPTIONS = {
     "priority_step": {"type": "int", "default": 10},
     "name_tag": {"type": "str", "default": "videoforge:rule"},
     "tags": {"type": "dict", "default": {}},
+    # Masked wherever they appear in the output (Ansible's no_log values).
+    "secrets": {"type": "list", "elements": "str", "default": [], "no_log": True},
 }
 
 

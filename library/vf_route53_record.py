@@ -50,6 +50,14 @@ options:
     description: TTL of plain records, seconds.
     type: int
     default: 300
+  only_aliasing:
+    description:
+      - With I(state=absent), delete a record set only when it is an alias to one of these DNS
+        names (a C(dualstack.) prefix and the final dot do not matter), so that a teardown
+        removes the records that point at its own distribution or load balancer and no other.
+        Unset deletes the record sets of the name whatever they point at.
+    type: list
+    elements: str
   wait:
     description: Wait until Route 53 reports the change C(INSYNC).
     type: bool
@@ -120,6 +128,7 @@ OPTIONS = {
     },
     "values": {"type": "list", "elements": "str"},
     "ttl": {"type": "int", "default": 300},
+    "only_aliasing": {"type": "list", "elements": "str"},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 300},
 }

@@ -11,8 +11,9 @@ description:
   - Reconciles one security group, found by name in a VPC, to the declared ingress and egress
     rules and tags. Rules are compared one source at a time, so only what differs is
     authorised or revoked.
-  - A rule's source is C(cidr) (a string or list, IPv4 or IPv6) or C(source_group) (a group id,
-    or the name of a group in the same VPC).
+  - A rule's source is C(cidr) (a string or list, IPv4 or IPv6), C(source_group) (a group id,
+    or the name of a group in the same VPC) or C(prefix_list) (a managed prefix list's id, or its
+    name, such as CloudFront's C(com.amazonaws.global.cloudfront.origin-facing)).
 options:
   name:
     description: The group's name.
@@ -28,7 +29,8 @@ options:
   ingress:
     description:
       - Ingress rules, each C(protocol) (C(tcp), C(udp), C(icmp), C(all)), C(port), C(ports)
-        (a list) or C(from_port)/C(to_port), and C(cidr) or C(source_group), optional C(description).
+        (a list) or C(from_port)/C(to_port), and C(cidr), C(source_group) or C(prefix_list),
+        optional C(description).
     type: list
     elements: dict
     default: []
@@ -84,6 +86,7 @@ from ansible.module_utils.vf_ec2 import (
     aws_permissions,
     desired_permissions,
     group_resolver,
+    prefix_list_names,
     rule_changes,
     security_group_plan,
     source_group_names,
@@ -117,10 +120,18 @@ def find_group(ec2, name: str, vpc_id: str | None) -> dict | None:
 
 
 def read(aws, p: dict) -> dict:
-    """The group, and the ids of the other groups its rules name as sources."""
+    """The group, and the ids of the other groups and the managed prefix lists its rules name as
+    sources (a prefix list by its name, as AWS's own are known)."""
     ec2 = aws("ec2")
-    names = source_group_names(p["name"], p["ingress"] + p["egress"]) if p["state"] == "present" else []
-    sources = {ref: (find_group(ec2, ref, p["vpc_id"]) or {}).get("GroupId") for ref in names}
+    rules = p["ingress"] + p["egress"] if p["state"] == "present" else []
+    sources = {
+        ref: (find_group(ec2, ref, p["vpc_id"]) or {}).get("GroupId")
+        for ref in source_group_names(p["name"], rules)
+    }
+    for ref in prefix_list_names(rules):
+        named = [{"Name": "prefix-list-name", "Values": [ref]}]
+        found = ec2.paginate("describe_managed_prefix_lists", "PrefixLists", Filters=named)
+        sources[ref] = found[0]["PrefixListId"] if found else None
     return {"group": find_group(ec2, p["name"], p["vpc_id"]), "sources": sources}
 
 

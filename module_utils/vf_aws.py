@@ -262,7 +262,7 @@ def backoff_delay(attempt: int, base: float = 0.5, cap: float = 20.0) -> float:
 
 # The services the modules call. ``warm`` loads their models into the process's one loader.
 SERVICES = (
-    "acm", "application-autoscaling", "autoscaling", "cloudwatch", "cognito-idp", "ec2", "ecr",
+    "acm", "application-autoscaling", "autoscaling", "cloudfront", "cloudwatch", "cognito-idp", "ec2", "ecr",
     "ecs", "elbv2", "iam", "logs", "rds", "route53", "s3", "servicediscovery", "sqs", "ssm", "sts",
 )  # fmt: skip
 _loader: Any = None

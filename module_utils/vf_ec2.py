@@ -35,7 +35,8 @@ def permissions_of(permissions: list[Mapping[str, Any]] | None) -> set[tuple]:
 
 
 def desired_permissions(rules: list[Mapping[str, Any]], resolve_group: Callable[[str], str]) -> set[tuple]:
-    """Declared rules ({protocol, port | ports | from_port/to_port, cidr | source_group, description})."""
+    """Declared rules ({protocol, port | ports | from_port/to_port, cidr | source_group | prefix_list,
+    description})."""
     flat = set()
     for rule in rules:
         protocol = str(rule.get("protocol", "tcp")).lower()
@@ -50,11 +51,14 @@ def desired_permissions(rules: list[Mapping[str, Any]], resolve_group: Callable[
         description = rule.get("description") or ""
         cidrs = rule.get("cidr") or []
         group = resolve_group(rule["source_group"]) if rule.get("source_group") else None
+        prefix_list = resolve_group(rule["prefix_list"]) if rule.get("prefix_list") else None
         for low, high in ranges:
             for cidr in [cidrs] if isinstance(cidrs, str) else cidrs:
                 flat.add((protocol, low, high, "cidr6" if ":" in cidr else "cidr", cidr, description))
             if group:
                 flat.add((protocol, low, high, "group", group, description))
+            if prefix_list:
+                flat.add((protocol, low, high, "prefix", prefix_list, description))
     return flat
 
 
@@ -96,13 +100,19 @@ def group_resolver(name: str, own_id: str, found: Mapping[str, str | None]) -> C
     another name as ``found`` says (read looked it up; a missing one shows as "(new group x)")."""
 
     def resolve(ref: str) -> str:
-        if ref.startswith("sg-"):
+        if ref.startswith(("sg-", "pl-")):
             return ref
         if ref == name:
             return own_id
         return found.get(ref) or f"(new group {ref})"
 
     return resolve
+
+
+def prefix_list_names(rules: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The managed prefix lists declared rules name by name (an id needs no lookup)."""
+    refs = {str(r["prefix_list"]) for r in rules if r.get("prefix_list")}
+    return sorted(r for r in refs if not r.startswith("pl-"))
 
 
 def source_group_names(name: str, rules: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -144,7 +154,7 @@ def security_group_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_
     missing = sorted(ref for ref, found in current["sources"].items() if not found)
     if missing and not check_mode:
         raise ReconcileError(
-            f"security group {name}: source group(s) {', '.join(missing)} do not exist in VPC {p['vpc_id']}",
+            f"security group {name}: source(s) {', '.join(missing)} do not exist in VPC {p['vpc_id']}",
             **result,
         )
     resolve = group_resolver(name, result["group_id"] or "(this group)", current["sources"])

@@ -170,9 +170,8 @@ def reconcile(module: Any, read: Read, plan: PlanFn, apply: Apply | None = None)
     that only reads (its plan never changes anything) has no ``apply``."""
     require_boto3(module.fail_json)
     try:
-        report, todo = run_once(
-            Aws(module.params, module.check_mode), module.params, module.check_mode, read, plan, apply
-        )
+        aws = Aws(module.params, module.check_mode, module.no_log_values)  # hide() masks the output
+        report, todo = run_once(aws, module.params, module.check_mode, read, plan, apply)
     except Failed as failed:
         module.fail_json(msg=str(failed), **failed.result)
     for warning in todo.warnings:

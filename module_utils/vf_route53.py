@@ -107,6 +107,21 @@ def record_changes(have: Mapping[str, Any] | None, want: Mapping[str, Any]) -> l
     return [k for k in ("ttl", "values") if have.get(k) != want[k]]
 
 
+def alias_target_name(dns_name: str) -> str:
+    """An alias target's DNS name as compared: fully qualified, without ``dualstack.`` (a load
+    balancer's IPv6-capable name is its own name with that prefix)."""
+    return fqdn(dns_name).removeprefix("dualstack.")
+
+
+def aliases_one_of(rrset: Mapping[str, Any], targets: list[str] | None) -> bool:
+    """Whether a record set may be deleted: always when ``targets`` is None; otherwise only an
+    alias to one of them (so a teardown never removes a record that points elsewhere)."""
+    if targets is None:
+        return True
+    target = (rrset.get("AliasTarget") or {}).get("DNSName")
+    return bool(target) and alias_target_name(target) in {alias_target_name(t) for t in targets if t}
+
+
 def record_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:
     """What to do to the record sets of one name. ``current``: ``records``, the record sets
     ``record_sets`` read for that name (every type)."""
@@ -120,7 +135,8 @@ def record_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bo
     before = {t: record_view(existing.get(t)) for t in types if t in existing}
     result = {"name": name, "hosted_zone_id": zone_id(p["hosted_zone_id"]), "records": before}
     if p["state"] == "absent":
-        batch = [{"Action": "DELETE", "ResourceRecordSet": existing[t]} for t in types if t in existing]
+        ours = [t for t in types if t in existing and aliases_one_of(existing[t], p.get("only_aliasing"))]
+        batch = [{"Action": "DELETE", "ResourceRecordSet": existing[t]} for t in ours]
         return Plan(
             [f"delete {c['ResourceRecordSet']['Type']}" for c in batch], before, {}, result, {"batch": batch}
         )

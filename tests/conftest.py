@@ -62,8 +62,9 @@ LONGEST_FIRST = (
     "tests/e2e/test_hostile_aws.py",
     "e2e-stack-lifecycle",
     "tests/e2e/test_teardown_then_up.py",
-    # The slowest linter (a syntax check per playbook and role): started last, it alone was the
-    # run's last 100 s while the short unit files could have filled the other workers' tails.
+    # The slowest linter, ansible-lint: started last (when it still checked the syntax of each
+    # playbook and role in a process of its own, it alone was the run's last 100 s while the short
+    # unit files could have filled the other workers' tails).
     "tests/test_lint.py::test_linter_finds_nothing[ansible-lint]",
 )
 

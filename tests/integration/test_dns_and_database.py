@@ -3,9 +3,11 @@ and a database the model creates (RDS), run with dev's model against the emulato
 
 - ``site.yml --check --diff`` on an account that holds nothing of ours makes no mutating call
   (the emulator's request log shows none), DNS and RDS included;
-- the whole site converges, a second run changes nothing, and the database's master
-  password appears in no output, even with ``-v --diff``;
-- teardown removes the records and the instance, and a second teardown is a no-op.
+- the whole site converges (behind CloudFront, as dev's model has it), a second run changes
+  nothing, and neither the database's master password nor the origin secret appears in any
+  output, even with ``-v --diff``;
+- teardown removes the records, the distribution and the instance, and a second teardown is a
+  no-op.
 
 The only thing made beforehand is the person's own hosted zone, as it exists before any
 deployment (made before the request log is read, so it is not counted as ours).
@@ -99,9 +101,9 @@ def account(tmp_path_factory):
                     os.environ[key] = value
 
 
-def site_records(zone_id: str) -> dict[str, dict]:
+def site_records(zone_id: str, name: str = DOMAIN) -> dict[str, dict]:
     sets = boto3.client("route53").list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
-    return {r["Type"]: r for r in sets if r["Name"] == f"{DOMAIN}."}
+    return {r["Type"]: r for r in sets if r["Name"] == f"{name}."}
 
 
 def check_site(account, *args: str):
@@ -139,18 +141,41 @@ def test_check_diff_of_the_whole_site_on_an_empty_account_runs_to_the_end(accoun
 def deployed(account):
     first = compute.run_playbooks(account["inventory"], "site.yml", "-v", "--diff", env=account["env"])
     second = compute.run_playbooks(account["inventory"], "site.yml", "-v", "--diff", env=account["env"])
-    password = boto3.client("ssm").get_parameter(Name=f"{PATH}/db-password", WithDecryption=True)["Parameter"]
-    return {"first": first, "second": second, "password": password["Value"]}
+    ssm = boto3.client("ssm")
+    password = ssm.get_parameter(Name=f"{PATH}/db-password", WithDecryption=True)["Parameter"]
+    secret = ssm.get_parameter(Name=f"{PATH}/cdn-origin-secret", WithDecryption=True)["Parameter"]
+    return {"first": first, "second": second, "password": password["Value"], "origin_secret": secret["Value"]}
 
 
-def test_the_site_name_points_at_the_load_balancer(account, deployed):
+def test_the_site_name_points_at_the_distribution_and_the_origin_name_at_the_load_balancer(account, deployed):
     assert deployed["first"].returncode == 0, deployed["first"].stdout[-6000:]
     lb = boto3.client("elbv2").describe_load_balancers(Names=[f"{NAME}-alb"])["LoadBalancers"][0]
-    records = site_records(account["zone_id"])
-    assert set(records) == {"A", "AAAA"}
-    for record in records.values():
+    distribution = boto3.client("ssm").get_parameter(Name=f"{PATH}/distribution-domain")["Parameter"]["Value"]
+    site, origin = site_records(account["zone_id"]), site_records(account["zone_id"], f"origin.{DOMAIN}")
+    assert set(site) == set(origin) == {"A", "AAAA"}
+    for record in site.values():
+        assert record["AliasTarget"]["DNSName"].rstrip(".") == distribution
+        assert record["AliasTarget"]["HostedZoneId"] == "Z2FDTNDATAQYW2"
+    for record in origin.values():
         assert record["AliasTarget"]["DNSName"].rstrip(".").lower() == f"dualstack.{lb['DNSName']}".lower()
         assert record["AliasTarget"]["HostedZoneId"] == lb["CanonicalHostedZoneId"]
+    # The load balancer's certificate is the origin name's, the site's is in us-east-1 for CloudFront.
+    listener = boto3.client("elbv2").describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    certificate = next(li for li in listener if li["Port"] == 443)["Certificates"][0]["CertificateArn"]
+    assert boto3.client("acm").describe_certificate(CertificateArn=certificate)["Certificate"][
+        "DomainName"
+    ] == (f"origin.{DOMAIN}")
+    east = boto3.client("acm", region_name="us-east-1").list_certificates()["CertificateSummaryList"]
+    assert [c["DomainName"] for c in east] == [DOMAIN]
+
+
+def test_the_bucket_policy_keeps_tls_only_beside_the_distributions_access(deployed):
+    assert deployed["first"].returncode == 0
+    policy = json.loads(boto3.client("s3").get_bucket_policy(Bucket="video-forge-dev-media-test")["Policy"])
+    arn = boto3.client("ssm").get_parameter(Name=f"{PATH}/distribution-arn")["Parameter"]["Value"]
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert set(statements) == {"DenyInsecureTransport", "CloudFrontReadsMedia", "CloudFrontListsMedia"}
+    assert statements["CloudFrontReadsMedia"]["Condition"]["StringEquals"] == {"AWS:SourceArn": arn}
 
 
 def test_the_database_is_private_encrypted_and_reached_only_from_the_services_and_processor(deployed):
@@ -183,8 +208,10 @@ def test_a_second_run_changes_nothing_and_no_output_shows_the_password(deployed)
     assert deployed["second"].returncode == 0, deployed["second"].stdout[-6000:]
     assert compute.recap(deployed["second"].stdout)["changed"] == 0, deployed["second"].stdout[-6000:]
     assert len(deployed["password"]) >= 16
+    assert len(deployed["origin_secret"]) >= 16
     for run in ("first", "second"):
         assert deployed["password"] not in deployed[run].stdout
+        assert deployed["origin_secret"] not in deployed[run].stdout
 
 
 def test_teardown_removes_the_records_and_the_instance_and_runs_twice(account, deployed):
@@ -192,6 +219,12 @@ def test_teardown_removes_the_records_and_the_instance_and_runs_twice(account, d
     first = compute.run_playbooks(account["inventory"], "playbooks/teardown.yml", env=account["env"])
     assert first.returncode == 0, first.stdout[-6000:]
     assert site_records(account["zone_id"]) == {}
+    assert site_records(account["zone_id"], f"origin.{DOMAIN}") == {}
+    cloudfront = boto3.client("cloudfront")
+    assert cloudfront.list_distributions()["DistributionList"].get("Items") in (None, [])
+    assert cloudfront.list_key_groups()["KeyGroupList"].get("Items") in (None, [])
+    assert cloudfront.list_public_keys()["PublicKeyList"].get("Items") in (None, [])
+    assert cloudfront.list_cache_policies(Type="custom")["CachePolicyList"].get("Items") in (None, [])
     assert boto3.client("rds").describe_db_instances()["DBInstances"] == []
     assert boto3.client("rds").describe_db_subnet_groups()["DBSubnetGroups"] == []
     snapshots = boto3.client("rds").describe_db_snapshots()["DBSnapshots"]

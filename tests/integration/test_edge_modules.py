@@ -40,7 +40,12 @@ def deploy(aws, tmp_path: Path, playbooks=PLAYBOOKS, check=False, diff=False, **
         check=check,
         diff=diff,
         inventory=str(ROOT / "inventories" / "local"),
-        extra_vars={"videoforge_aws_environment": aws_environment(aws), **extra},
+        # The edge as without a CDN (tests/integration/test_cdn_modules.py has it behind CloudFront).
+        extra_vars={
+            "videoforge_aws_environment": aws_environment(aws),
+            "videoforge_cdn": {"enabled": False},
+            **extra,
+        },
     )
 
 

@@ -58,6 +58,15 @@ def ensure(path: str, prefix: str, bucket: str, user_pool_name: str) -> dict[str
         ]
     out["queue-name"] = f"{prefix}-video-processing-queue"
     out.update({"db-host": "db.internal", "db-port": "5432"})  # what the database role publishes
+    # What the cdn role publishes (the local model puts CloudFront in front of the site).
+    out.update(
+        {
+            "distribution-id": "E2QWRUHAPOMQZL",
+            "distribution-arn": "arn:aws:cloudfront::123456789012:distribution/E2QWRUHAPOMQZL",
+            "cdn-key-pair-id": "K2JCJMDEHXQW5F",
+            "cdn-signing-key-parameter": f"{path}/streaming/cdn-signing-key/{prefix}-signer-20250101000000",
+        }
+    )
     s3 = boto3.client("s3")
     if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": s3.meta.region_name})

@@ -143,7 +143,10 @@ def aws_emulator(
     if request_log:
         cmd += ["--request-log", str(request_log)]
     log = open(log_dir / f"moto-{port}.log", "ab")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    # As the local stack runs it (roles/local_supervisor): a requested certificate is issued at
+    # once, not after moto's default minute (the edge's and the CDN's certificates wait for it).
+    env = {"MOTO_ACM_VALIDATION_WAIT": "0", **os.environ}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         # The endpoint opens its port only once it is ready (after any restore).

@@ -405,3 +405,30 @@ def test_security_group_rules_compare_per_source():
     assert permissions_of(aws_permissions(declared)) == declared
     everything = permissions_of([{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
     assert everything == desired_permissions([{"protocol": "all", "cidr": "0.0.0.0/0"}], str)
+
+
+def test_cloudfronts_prefix_list_by_name_is_the_load_balancers_only_source():
+    from ansible.module_utils.vf_ec2 import group_resolver, prefix_list_names
+
+    name = "com.amazonaws.global.cloudfront.origin-facing"
+    rules = [{"protocol": "tcp", "port": 443, "prefix_list": name, "description": "HTTPS from CloudFront"}]
+    assert prefix_list_names(rules) == [name]
+    resolve = group_resolver("video-forge-dev-alb-sg", "sg-alb", {name: "pl-3b927c52"})
+    declared = desired_permissions(rules, resolve)
+    assert declared == {("tcp", 443, 443, "prefix", "pl-3b927c52", "HTTPS from CloudFront")}
+    # As describe_security_groups answers it once authorised: nothing left to change.
+    described = [
+        {
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "IpRanges": [],
+            "Ipv6Ranges": [],
+            "PrefixListIds": [{"PrefixListId": "pl-3b927c52", "Description": "HTTPS from CloudFront"}],
+            "UserIdGroupPairs": [],
+        }
+    ]
+    assert permissions_of(described) == declared
+    assert aws_permissions(declared)[0]["PrefixListIds"] == [
+        {"PrefixListId": "pl-3b927c52", "Description": "HTTPS from CloudFront"}
+    ]

@@ -50,10 +50,11 @@ def leaves(value) -> list[str]:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_name_carries_the_environment(env):
-    names = model(env)["videoforge_names"]
+    names, path = model(env)["videoforge_names"], model(env)["videoforge_parameter_path"]
     assert leaves(names), "the model declares no names"
-    assert [n for n in leaves(names) if f"-{env}" not in n] == []
-    assert model(env)["videoforge_parameter_path"].endswith(f"/{env}")
+    # An SSM parameter carries it in its path (/<prefix>/<environment>/...).
+    assert [n for n in leaves(names) if f"-{env}" not in n and not n.startswith(path + "/")] == []
+    assert path.endswith(f"/{env}")
 
 
 def test_no_two_environments_share_a_name():

@@ -159,3 +159,23 @@ def test_two_family_items_with_one_label_fail_rather_than_one_being_dropped():
     with pytest.raises(SystemExit):
         vf_module.family_items(module, "target_groups", "name", "target group", ("port",))
     assert module.failed == {"msg": "every target group in target_groups needs a label of its own"}
+
+
+def test_a_secret_a_single_module_hides_is_among_the_values_ansible_masks():
+    """What a module passes to ``aws.hide`` (a private key it made) reaches the module's no_log
+    values, which Ansible masks in every output, for a single module as for a family."""
+    module = FakeModule({"name": "signer", "state": "present"}, check_mode=False)
+
+    def read(aws, p):
+        return None
+
+    def plan(current, p, check_mode):
+        return vf_module.Plan(["create"], {}, {"made": True}, {"name": p["name"]})
+
+    def apply(aws, plan, p):
+        aws.hide("-----BEGIN PRIVATE KEY-----secret")
+        return {}
+
+    vf_module.reconcile(module, read, plan, apply)
+    assert module.exited["changed"] is True
+    assert "-----BEGIN PRIVATE KEY-----secret" in module.no_log_values

@@ -156,3 +156,26 @@ def test_paging_reads_every_set_of_the_name_once_and_stops_at_the_next_name():
     found = record_sets(client, ZONE, "video.example.com")
     assert [r["Type"] for r in found] == ["A", "AAAA", "TXT"]
     assert client.calls == 3  # the third page says the next set is another name: no fourth call
+
+
+def test_a_teardown_deletes_only_records_that_alias_its_own_distribution_or_load_balancer():
+    cloudfront = "d111111abcdef8.cloudfront.net"
+    ours = {
+        **alias_set("A", cloudfront),
+        "AliasTarget": {"HostedZoneId": "Z2FDTNDATAQYW2", "DNSName": f"{cloudfront}."},
+    }
+    elsewhere = alias_set("AAAA", "d999999zyxwvu9.cloudfront.net")
+    plan = record_plan(
+        {"records": [ours, elsewhere]},
+        params(state="absent", alias=None, only_aliasing=[cloudfront, ALB_DNS.removeprefix("dualstack.")]),
+        check_mode=False,
+    )
+    assert plan.changes == ["delete A"]
+    assert [c["ResourceRecordSet"]["Type"] for c in plan.steps["batch"]] == ["A"]
+    # The load balancer's record matches without its dualstack. prefix, and no target deletes nothing.
+    lb = record_plan({"records": [alias_set("A")]}, params(state="absent", only_aliasing=[ALB_DNS]), False)
+    assert lb.changes == ["delete A"]
+    assert (
+        record_plan({"records": [alias_set("A")]}, params(state="absent", only_aliasing=[]), False).changes
+        == []
+    )

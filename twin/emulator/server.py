@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from twin.emulator import blobs, faults, moto_fixes, presigned, seeds, snapshots
+from twin.emulator import blobs, cloudfront, faults, moto_fixes, presigned, seeds, snapshots
 from twin.emulator.journal import Journal
 from twin.emulator.persistence import (
     ENTRY_DEADLINE,
@@ -131,6 +131,7 @@ def build(args: argparse.Namespace) -> tuple[Any, Restore | None]:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     moto_fixes.install()
+    cloudfront.install()
     journal = None
     if args.state:
         state = Path(args.state)

@@ -1,0 +1,1 @@
+_vf_warm_fork.py
