@@ -19,6 +19,8 @@ import ssl
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import uvloop
+
 from twin.cdn import pki, responses
 from twin.cdn.config import Config, load
 from twin.cdn.control import Control
@@ -173,10 +175,5 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per origin request is noise
     config = load(args.config)
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(serve(config))
-    else:
-        uvloop.run(serve(config))
+    uvloop.run(serve(config))
     return 0
