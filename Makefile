@@ -13,7 +13,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export VF_STATE_DIR := $(STATE_DIR)
 
-.PHONY: help venv up down status logs test lint pytest molecule bench cost clean client browser
+.PHONY: help venv up down status logs test lint pytest molecule bench cost clean client browser wrk
 
 help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,7 +71,10 @@ test:  ## The whole suite: lint, molecule and pytest, on $(WORKERS) workers
 	@$(MAKE) -s -j3 venv client browser
 	@$(PYTEST)
 
-bench: $(STAMP) client  ## Benchmarks; results land in bench/results/
+wrk:  ## Install Debian's wrk (a load generator in C) for the benchmarks when it is missing
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+bench: $(STAMP) client wrk  ## Benchmarks; results land in bench/results/
 	@$(PY) -m bench
 
 # Prices the inventory's model (docs/prices.yml, docs/COST.md); reads no account. The report is

@@ -12,10 +12,10 @@ Throughput through the edge ("edge_vs_static"): one Caddy, configured as the loc
 (roles/local_edge/templates/Caddyfile.j2: a plain reverse_proxy, no compression, no access
 log; plain HTTP here), proxies the streaming API (the model's prefix) to the warm service
 and serves, under /static/, the exact bytes the edge returned for the 720p media playlist as a
-file. CLIENTS keep-alive HTTP/1.1 connections (one event loop; a bare asyncio protocol that
-counts body bytes, since httpx.AsyncClient parsing 700 KB bodies was the bottleneck and read
-both sides as equal)
-request back to back for SECONDS each round, edge and static interleaved for ROUNDS rounds;
+file. CLIENTS keep-alive HTTP/1.1 connections (bench/load.py: one event loop, a bare asyncio
+protocol that counts body bytes, since httpx.AsyncClient parsing 700 KB bodies was the
+bottleneck and read both sides as equal) request back to back for SECONDS each round, edge and
+static interleaved for ROUNDS rounds;
 every response must be a 200 of the same length. Reported: req/s per round, median req/s and
 latency for each, and edge_over_static_req_per_s_ratio. The load generator shares the
 machine's cores with Caddy and hypercorn, so the static figure is bounded by the client and
@@ -44,6 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "apps"), str(ROOT)]
 
+from bench.load import CLIENTS, hammer  # noqa: E402
 from tests.support import model, services  # noqa: E402
 from tests.support.apps import REGION, create_database, launch_service, service_env, stop_all, wait_healthy  # noqa: E402
 
@@ -51,7 +52,6 @@ SEGMENTS = 1800
 RENDITIONS = [("1080p", 1920, 1080, 5_000_000), ("720p", 1280, 720, 2_800_000),
               ("480p", 854, 480, 1_400_000), ("360p", 640, 360, 800_000)]  # fmt: skip
 REQUESTS = 30
-CLIENTS = 8  # concurrent keep-alive connections
 SECONDS = 5.0  # per round and target
 ROUNDS = 3  # edge, static, edge, static, ...
 WARMUP_SECONDS = 1.0
@@ -139,93 +139,6 @@ def start_caddy(tmp: Path, upstream_port: int, static_root: Path) -> tuple[subpr
         services.stop(proc)
         raise
     return proc, port
-
-
-class Connection(asyncio.Protocol):
-    """One keep-alive HTTP/1.1 connection that counts a response's body bytes without keeping
-    them: a load generator light enough that the server, not the client, sets the pace."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.head = bytearray()
-        self.status = 0
-        self.length: int | None = None
-        self.received = 0
-        self.done: asyncio.Future | None = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-
-    def connection_lost(self, exc) -> None:
-        if self.done is not None and not self.done.done():
-            self.done.set_exception(ConnectionError(f"connection closed mid-response: {exc}"))
-
-    def data_received(self, data: bytes) -> None:
-        if self.length is None:
-            self.head += data
-            end = self.head.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            lines = bytes(self.head[:end]).decode("latin-1").split("\r\n")
-            headers = dict(line.split(":", 1) for line in lines[1:])
-            headers = {k.strip().lower(): v.strip() for k, v in headers.items()}
-            self.status = int(lines[0].split()[1])
-            # Content-Length framing only: a chunked or closing response would not be comparable.
-            assert "content-length" in headers, lines
-            assert headers.get("connection", "").lower() != "close", lines
-            assert "content-encoding" not in headers, lines
-            self.length = int(headers["content-length"])
-            self.received = len(self.head) - end - 4
-            self.head = bytearray()
-        else:
-            self.received += len(data)
-        if self.received >= self.length and self.done is not None and not self.done.done():
-            self.done.set_result((self.status, self.received))
-
-    async def get(self, request: bytes) -> tuple[int, int]:
-        self.length, self.received = None, 0
-        self.done = asyncio.get_running_loop().create_future()
-        self.transport.write(request)
-        return await asyncio.wait_for(self.done, 30)
-
-
-async def hammer(url: str, seconds: float, expect_len: int) -> dict:
-    """CLIENTS keep-alive HTTP/1.1 connections requesting ``url`` back to back for ``seconds``."""
-    parts = httpx.URL(url)
-    target = parts.raw_path.decode()
-    request = f"GET {target} HTTP/1.1\r\nHost: {parts.host}:{parts.port}\r\nAccept: */*\r\n\r\n".encode()
-    loop = asyncio.get_running_loop()
-    conns = [(await loop.create_connection(Connection, parts.host, parts.port))[1] for _ in range(CLIENTS)]
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-    lengths: set[int] = set()
-
-    async def worker(conn: Connection, deadline: float) -> None:
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            status, length = await conn.get(request)
-            latencies.append((time.perf_counter() - started) * 1000)
-            statuses[str(status)] = statuses.get(str(status), 0) + 1
-            lengths.add(length)
-
-    try:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(c, started + seconds) for c in conns))
-        elapsed = time.perf_counter() - started
-    finally:
-        for c in conns:
-            c.transport.close()
-    latencies.sort()
-    assert statuses.keys() == {"200"}, statuses
-    assert lengths == {expect_len}, (lengths, expect_len)
-    return {
-        "requests": len(latencies),
-        "seconds": round(elapsed, 3),
-        "req_per_s": round(len(latencies) / elapsed, 1),
-        "median_ms": round(statistics.median(latencies), 2),
-        "p95_ms": round(latencies[max(0, int(len(latencies) * 0.95) - 1)], 2),
-        "status_codes": statuses,
-    }
 
 
 def edge_vs_static(edge_url: str, static_url: str, expect_len: int) -> dict:

@@ -77,16 +77,40 @@ async def get_video(video_id: uuid.UUID) -> VideoOut:
 @validate_request(VideoUpdate)
 @validate_response(VideoOut, 200)
 async def update_video(video_id: uuid.UUID, data: VideoUpdate) -> VideoOut:
-    """Change title, description or visibility (private: owner only; public: anyone may watch)."""
+    """Change title, description or visibility (private: owner only; public: anyone may watch).
+    A public video made private leaves the CDN's caches (viewers' cookies still run out)."""
     async with db.pool().connection() as conn:
-        if not await videos.update_details(
+        before = await videos.get_owned(conn, video_id, g.user.sub)
+        if before is None or not await videos.update_details(
             conn, video_id, g.user.sub, data.title, data.description, data.visibility
         ):
             raise not_found()
         video = await videos.get_owned(conn, video_id, g.user.sub)
         if video is None:
             raise not_found()
+        if before.visibility == "public" and video.visibility == "private":
+            await asyncio.to_thread(invalidate_hls, str(video_id))
         return await present(conn, video)
+
+
+def invalidate_hls(video_id: str) -> None:
+    """Ask the CDN to drop what it holds of the video's HLS (``/hls/<id>/*``). A failure is
+    logged, not raised: what the CDN still holds is served only to signed cookies, and those
+    run out within PLAYBACK_TOKEN_TTL."""
+    distribution = web_settings().cdn_distribution_id
+    if not distribution:
+        return
+    path = f"/{jobs.hls_prefix(video_id)}*"
+    try:
+        aws().cloudfront.create_invalidation(
+            DistributionId=distribution,
+            InvalidationBatch={
+                "Paths": {"Quantity": 1, "Items": [path]},
+                "CallerReference": str(uuid.uuid4()),
+            },
+        )
+    except ClientError as exc:
+        log.error("invalidating %s failed: %s", path, exc, extra={"video_id": video_id})
 
 
 def _delete_prefixes(prefixes: list[str]) -> int:
@@ -117,7 +141,8 @@ def _upload_url_may_be_live(video: videos.Video) -> bool:
 @require_user
 @document_response(NoContent, 204)
 async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
-    """Delete the video: its S3 objects (source, HLS, thumbnails) first, then its rows.
+    """Delete the video: its S3 objects (source, HLS, thumbnails) first, then what the CDN
+    holds of them, then its rows.
 
     Storage goes first so a failure leaves the row in place and the delete can be retried.
     An upload in progress is aborted (its part URLs stop working) and a single-PUT URL still
@@ -144,6 +169,7 @@ async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
         deleted = await asyncio.to_thread(_delete_prefixes, prefixes)
         if _upload_url_may_be_live(video):
             await asyncio.to_thread(_tombstone, video.s3_key)
+        await asyncio.to_thread(invalidate_hls, vid)
         await videos.delete_owned(conn, video_id, user.sub)
     log.info("video deleted", extra={"video_id": vid, "objects": deleted})
     return "", 204

@@ -20,6 +20,14 @@ log = logging.getLogger("processor.output")
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 MIB = 1024 * 1024
+# How long a CDN (and a browser) may keep each object (docs/ARCHITECTURE.md, "The CDN twin"):
+# a segment never changes; a growing playlist at most half a segment; a finished one a day.
+SEGMENT_CACHE = "public, max-age=31536000, immutable"
+FINISHED_PLAYLIST_CACHE = "max-age=86400"
+
+
+def growing_playlist_cache(segment_seconds: int) -> str:
+    return f"public, max-age={segment_seconds // 2}"
 
 
 @dataclass
@@ -36,9 +44,10 @@ class HlsOutput:
     live master); it raises when the video is gone."""
 
     def __init__(self, s3, bucket: str, video_id: str, out_dir: Path, pool: ThreadPoolExecutor,
-                 record: Callable[[store.Asset], None]):  # fmt: skip
+                 record: Callable[[store.Asset], None], segment_seconds: int):  # fmt: skip
         self.s3, self.bucket, self.video_id, self.out_dir = s3, bucket, video_id, out_dir
         self.pool, self.record = pool, record
+        self.growing_cache = growing_playlist_cache(segment_seconds)
         self.uploads: dict[str, RenditionUpload] = {}
         self.master_written = False
         self.transfer = TransferConfig(
@@ -79,7 +88,7 @@ class HlsOutput:
             Key=self.key(up.rendition.name, "index.m3u8"),
             Body=(playlists.finalize_playlist(text) if final else text).encode(),
             ContentType=PLAYLIST_TYPE,
-            CacheControl="max-age=31536000" if final else "no-cache",
+            CacheControl=FINISHED_PLAYLIST_CACHE if final else self.growing_cache,
         )
         up.playlist_text, up.ended = text, final
         if up.uploaded and (new or not up.row_written) and not final:
@@ -91,7 +100,7 @@ class HlsOutput:
         size = path.stat().st_size
         self.s3.upload_file(
             str(path), self.bucket, self.key(rendition, uri),
-            ExtraArgs={"ContentType": "video/mp2t", "CacheControl": "max-age=31536000"}, Config=self.transfer,
+            ExtraArgs={"ContentType": "video/mp2t", "CacheControl": SEGMENT_CACHE}, Config=self.transfer,
         )  # fmt: skip
         path.unlink()  # disk stays flat: FFmpeg never reads a finished segment again
         return size

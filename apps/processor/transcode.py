@@ -69,7 +69,9 @@ class TranscodeJob:
         # The pid in the name lets a restarted worker remove what a killed one left behind.
         self.dir = cfg.work_dir / f"{os.getpid()}-{job.video_id}-{uuid.uuid4().hex[:8]}"
         self.pool = ThreadPoolExecutor(max_workers=cfg.transfer_concurrency, thread_name_prefix="upload")
-        self.output = HlsOutput(s3, self.bucket, job.video_id, self.dir / "hls", self.pool, self._record)
+        self.output = HlsOutput(
+            s3, self.bucket, job.video_id, self.dir / "hls", self.pool, self._record, cfg.segment_seconds
+        )
         self.started = time.monotonic()
         self.deadline: float | None = None
         self.probe: media.Probe | None = None
@@ -115,7 +117,8 @@ class TranscodeJob:
             log.warning("no poster", extra={**self.context, "stderr": complaint})
             return None
         key = f"{jobs.thumbnail_prefix(self.video.id)}poster.jpg"
-        self.s3.upload_file(str(out), self.bucket, key, ExtraArgs={"ContentType": "image/jpeg"})
+        extra = {"ContentType": "image/jpeg", "CacheControl": "max-age=86400"}
+        self.s3.upload_file(str(out), self.bucket, key, ExtraArgs=extra)
         width, height = poster_size(probe)
         return store.Asset("poster", "poster", key, width, height, complete=True)
 

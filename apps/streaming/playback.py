@@ -8,6 +8,11 @@ where a player cannot send headers (hls.js's segment and playlist loads, Safari,
 playback token in ``?playback=``: short-lived (PLAYBACK_TOKEN_TTL), good for one video's
 playlists and poster only, for the viewer it was issued to. The viewer's access token never
 travels in a URL. A token (either kind) that is present but not valid is a 401.
+
+Behind the CDN (CDN_SITE_URL), the master answers with the CloudFront signed cookies that
+let this viewer fetch ``/hls/<id>/*`` from the CDN until their grant ends (``cdn_cookies``),
+and its variants are the stored media playlists there: no media playlist or segment request
+reaches this service.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
+import time
 import uuid
 from typing import ClassVar
 
@@ -28,6 +34,7 @@ from quart_schema import document_response, security_scheme, validate_querystrin
 from streaming.playlists import PlaylistCache, UnsafeUri, master_playlist, rewrite_media_playlist
 from videoforge import db, jobs, videos
 from videoforge.auth import User, current_user, require_user
+from videoforge.cdn import CookieSigner, set_cookie_headers
 from videoforge.errors import ApiError, not_found, unauthorized
 from videoforge.openapi import errors
 from videoforge.web import aws, web_settings
@@ -64,6 +71,14 @@ class PlaylistHeaders(BaseModel):
     cache_control: str = Field(description="short while the video is still processing")
 
 
+class MasterHeaders(PlaylistHeaders):
+    set_cookie: str | None = Field(
+        default=None,
+        description="behind the CDN: CloudFront-Policy, CloudFront-Signature, CloudFront-Key-Pair-Id "
+        "(Path=/hls/<id>/; Secure; HttpOnly; SameSite=Lax), good until the viewer's grant ends",
+    )
+
+
 class Redirect(BaseModel):
     """No body: follow Location."""
 
@@ -98,6 +113,7 @@ async def _viewer(conn: AsyncConnection, video_id: uuid.UUID, playback: str | No
     if access.visibility != "public" and (user is None or user.sub != access.owner_id):
         raise not_found()
     g.user = user
+    g.grant_expires_at = access.grant_expires_at
     return user
 
 
@@ -124,19 +140,50 @@ async def playback_token(video_id: uuid.UUID) -> tuple[PlaybackToken, int]:
 @blueprint.get("/<uuid:video_id>/playlist")
 @security_scheme(OPTIONAL_AUTH)
 @validate_querystring(PlaybackQuery)
-@document_response(Playlist, 200, PlaylistHeaders)
+@document_response(Playlist, 200, MasterHeaders)
 @errors(409)
 async def master(video_id: uuid.UUID, query_args: PlaybackQuery) -> Response:
-    """Master playlist: one variant per rendition, pointing back at this service."""
+    """Master playlist: one variant per rendition, pointing back at this service, or behind the
+    CDN at the stored media playlists there, with the signed cookies that open them."""
     async with db.pool().connection() as conn:
         await _viewer(conn, video_id, query_args.playback)
         renditions = await videos.assets(conn, video_id, "rendition")
     if not renditions:
         raise ApiError(409, "not_ready", "the video has no playable rendition yet")
-    body = master_playlist(renditions, query_args.playback)
+    conf = web_settings()
     live = not all(r.complete for r in renditions)
-    seconds = web_settings().playlist_cache_live_seconds if live else 60
-    return Response(body, 200, {"Content-Type": MPEGURL, "Cache-Control": _cache_control(seconds)})
+    seconds = conf.playlist_cache_live_seconds if live else 60
+    headers = {"Content-Type": MPEGURL, "Cache-Control": _cache_control(seconds)}
+    if not conf.cdn_site_url:
+        return Response(master_playlist(renditions, query_args.playback), 200, headers)
+    response = Response(master_playlist(renditions, None, on_cdn=True), 200, headers)
+    for cookie in await cdn_cookies(video_id):
+        response.headers.add("Set-Cookie", cookie)
+    return response
+
+
+def _signer() -> CookieSigner:
+    signer = current_app.extensions.get("cdn_signer")
+    if signer is None:
+        conf = web_settings()
+        ssm = aws().ssm
+
+        def private_key() -> str:
+            answer = ssm.get_parameter(Name=conf.cdn_signing_key_parameter, WithDecryption=True)
+            return answer["Parameter"]["Value"]
+
+        signer = current_app.extensions["cdn_signer"] = CookieSigner(conf.cdn_key_pair_id, private_key)
+    return signer
+
+
+async def cdn_cookies(video_id: uuid.UUID) -> list[str]:
+    """``Set-Cookie`` values that let the viewer checked in ``_viewer`` fetch this video's HLS
+    from the CDN until their grant ends (a playback token's; else PLAYBACK_TOKEN_TTL from now)."""
+    conf = web_settings()
+    expires = g.grant_expires_at.timestamp() if g.grant_expires_at else time.time() + conf.playback_token_ttl
+    prefix = jobs.hls_prefix(str(video_id))
+    values = await asyncio.to_thread(_signer().cookies, f"{conf.cdn_site_url}/{prefix}*", int(expires))
+    return set_cookie_headers(values, f"/{prefix}")
 
 
 async def _read_object(key: str) -> str | None:

@@ -3,8 +3,10 @@
 The master is built from media_assets rows (BANDWIDTH, RESOLUTION, CODECS), not read from
 S3: the rows are already at hand after the access check, and they exist from the first
 rendition on, so a viewer can start while the video is still processing.
-Media playlists are the processor's own (hls/<id>/<rendition>/index.m3u8) with each
-relative segment URI (and EXT-X-MAP URI) replaced by a presigned GET URL.
+Behind the CDN its variants are the processor's own media playlists on the site
+(``/hls/<id>/<rendition>/index.m3u8``, served by the CDN as stored, with their relative
+segment URIs). Without it, media playlists come from this service: the processor's own with
+each relative segment URI (and EXT-X-MAP URI) replaced by a presigned GET URL.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ class UnsafeUri(ValueError):
     pass
 
 
-def master_playlist(renditions: list[MediaAsset], playback_token: str | None) -> str:
-    """Variants relative to the master, carrying the playback token the master was asked with."""
+def master_playlist(renditions: list[MediaAsset], playback_token: str | None, on_cdn: bool = False) -> str:
+    """Variants relative to the master, carrying the playback token the master was asked with;
+    ``on_cdn``: the stored media playlists on the site (the CDN serves the bucket's hls/ at /hls/)."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
     suffix = f"?playback={quote(playback_token, safe='')}" if playback_token else ""
     for r in renditions:
@@ -38,6 +41,9 @@ def master_playlist(renditions: list[MediaAsset], playback_token: str | None) ->
         if r.codecs:
             attrs.append(f'CODECS="{r.codecs}"')
         lines.append("#EXT-X-STREAM-INF:" + ",".join(attrs))
+        if on_cdn:
+            lines.append("/" + quote(r.s3_key))
+            continue
         # Relative to .../video/<id>/playlist, so it resolves to .../video/<id>/<name>/playlist.m3u8
         # whatever host or prefix the viewer used (Caddy locally, the ALB on AWS).
         lines.append(f"{quote(r.name, safe='')}/playlist.m3u8{suffix}")

@@ -110,6 +110,7 @@ class Access:
     owner_id: str
     visibility: str
     granted_to: str | None = None  # the viewer a valid playback grant names
+    grant_expires_at: datetime | None = None  # when that grant ends
 
 
 async def get_access(
@@ -118,7 +119,8 @@ async def get_access(
     """Who may watch, and whom the playback grant (if any) names: the lean lookup the
     streaming hot path needs."""
     cur = await conn.execute(
-        """SELECT v.owner_id, v.visibility, g.viewer_id AS granted_to FROM gallery_videos v
+        """SELECT v.owner_id, v.visibility, g.viewer_id AS granted_to, g.expires_at AS grant_expires_at
+             FROM gallery_videos v
            LEFT JOIN playback_grants g ON g.video_id = v.id AND g.token_hash = %s AND g.expires_at > now()
            WHERE v.id = %s""",
         (grant_hash, video_id),

@@ -77,6 +77,25 @@ class Aws:
         self.queue_url = settings.sqs_queue_url
         self.region = settings.aws_region
         self._presigner: Presigner | None = None
+        self._endpoint_url = endpoint
+        self._cloudfront = None
+        self._ssm = None
+
+    @property
+    def cloudfront(self):
+        # Made on first use: only the gallery invalidates, and only when the CDN is on.
+        if self._cloudfront is None:
+            self._cloudfront = vf_aws.client(
+                self.session, "cloudfront", vf_aws.INTERACTIVE, self._endpoint_url
+            )
+        return self._cloudfront
+
+    @property
+    def ssm(self):
+        # Made on first use: only the streaming service reads a secret (its CDN signing key).
+        if self._ssm is None:
+            self._ssm = vf_aws.client(self.session, "ssm", vf_aws.INTERACTIVE, self._endpoint_url)
+        return self._ssm
 
     @property
     def presigner(self) -> Presigner:

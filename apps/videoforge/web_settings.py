@@ -15,6 +15,11 @@ PLAYBACK_URL_TTL             segment/poster URL lifetime, s      21600 (a paused
 PLAYBACK_TOKEN_TTL           playback token lifetime, s          900 (the player renews it when refused)
 PLAYLIST_CACHE_SECONDS       rendered complete playlists cached  600 (well inside PLAYBACK_URL_TTL)
 PLAYLIST_CACHE_LIVE_SECONDS  rendered growing (EVENT) playlists  2
+CDN_SITE_URL                 the site on the CDN (https://...)   unset: no CDN (presigned S3 playback)
+CDN_KEY_PAIR_ID              the signer's public key id in the   (with CDN_SITE_URL)
+                             distribution's trusted key group
+CDN_SIGNING_KEY_PARAMETER    SSM SecureString: its private key   (with CDN_SITE_URL)
+CDN_DISTRIBUTION_ID          the distribution to invalidate      unset: nothing to invalidate
 COGNITO_AUTO_CONFIRM         admin-confirm new users (no email)  false
 ESTIMATE_WORKERS             jobs processed at once (estimate)   1
 """
@@ -61,6 +66,10 @@ class WebSettings:
     playlist_cache_live_seconds: int = 2
     cognito_auto_confirm: bool = False
     estimate_workers: int = 1
+    cdn_site_url: str = ""
+    cdn_key_pair_id: str = ""
+    cdn_signing_key_parameter: str = ""
+    cdn_distribution_id: str = ""
 
     def api_prefix(self, service: str) -> str:
         """Where ``service``'s API lives behind the edge (the listener rules route it there)."""
@@ -78,6 +87,10 @@ class WebSettings:
             raise ValueError("UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER must allow one upload of UPLOAD_MAX_BYTES")
         if self.upload_max_concurrent_per_user < 1:
             raise ValueError("UPLOAD_MAX_CONCURRENT_PER_USER must be at least 1")
+        if self.cdn_site_url and not (self.cdn_key_pair_id and self.cdn_signing_key_parameter):
+            raise ValueError(
+                "CDN_SITE_URL needs CDN_KEY_PAIR_ID and CDN_SIGNING_KEY_PARAMETER (the cookie signer)"
+            )
         if self.playlist_cache_seconds * 4 > self.playback_url_ttl:
             raise ValueError(
                 "PLAYLIST_CACHE_SECONDS must be well inside PLAYBACK_URL_TTL (at most a quarter)"
@@ -106,4 +119,8 @@ class WebSettings:
             cognito_auto_confirm=os.environ.get("COGNITO_AUTO_CONFIRM", "false").lower()
             in ("1", "true", "yes"),
             estimate_workers=max(1, _int("ESTIMATE_WORKERS", cls.estimate_workers)),
+            cdn_site_url=os.environ.get("CDN_SITE_URL", "").rstrip("/"),
+            cdn_key_pair_id=os.environ.get("CDN_KEY_PAIR_ID", ""),
+            cdn_signing_key_parameter=os.environ.get("CDN_SIGNING_KEY_PARAMETER", ""),
+            cdn_distribution_id=os.environ.get("CDN_DISTRIBUTION_ID", ""),
         )

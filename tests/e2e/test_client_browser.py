@@ -1,8 +1,11 @@
 """The client as a person uses it: a real Chromium against the whole local platform.
 
 Sign up, sign in, upload the sample video (a presigned PUT straight to S3), watch the
-gallery follow it to ready, play it through hls.js (a short-lived playback token travels in
-?playback= to the variant playlists, never the access token), then rename and delete it.
+gallery follow it to ready, play it through hls.js through the CDN twin (the master, asked
+for with a short-lived playback token, never the access token, answers with the CDN's signed
+cookies; playlists and segments come from the CDN, none from the streaming service), renew
+the cookie as a long watch does without stopping, then rename and delete it (its segments are
+404 once the CDN applied the invalidation).
 A file above the multipart threshold uploads in parts through the edge, survives a network
 failure, resumes with only the missing parts, and plays. Screenshots land in
 tests/e2e/artifacts/.
@@ -20,6 +23,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.support.services import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -88,9 +93,21 @@ def sign_up_and_in(page: Page, base_url: str) -> str:
     return email
 
 
+def streaming_requests(stack, video_id: str) -> set[str]:
+    """The paths (query left out) of this video's requests that reached the streaming service,
+    from the access logs of its instances (hypercorn's: ``"GET /path?query 1.1" 200``)."""
+    log = "".join(p.read_text() for p in (stack.state_dir / "logs").glob("streaming-*.log"))
+    paths = re.findall(r'"[A-Z]+ ([^ ?"]+)[^ "]* 1\.1"', log)
+    return {path for path in paths if video_id in path}
+
+
 def test_sign_up_upload_watch_edit_delete(stack, page: Page):
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    # The page's clock can be moved on (the cookie's renewal, below); it runs as usual till then.
+    page.clock.install()
+    media: list = []  # every playlist and segment the player fetched, with its answer
+    page.on("response", lambda r: media.append(r) if "/hls/" in r.url else None)
 
     sign_up_and_in(page, stack.url)
 
@@ -127,6 +144,30 @@ def test_sign_up_upload_watch_edit_delete(stack, page: Page):
     assert page.evaluate("document.querySelector('video').error") is None
     assert page.evaluate("document.querySelector('video').videoWidth") > 0
     shoot(page, "player")
+    # Through the CDN with its cookie: every playlist and segment from /hls/, none refused, and
+    # nothing but the token and the master reached the streaming service.
+    segments = [r for r in media if r.url.endswith(".ts")]
+    assert segments and all(r.status == 200 for r in media), [(r.url, r.status) for r in media]
+    assert all(r.headers["x-cache"].endswith("from cloudfront") for r in media)
+    cookies = {c["name"]: c for c in page.context.cookies() if c["name"].startswith("CloudFront-")}
+    assert sorted(cookies) == ["CloudFront-Key-Pair-Id", "CloudFront-Policy", "CloudFront-Signature"]
+    assert all(c["path"] == f"/hls/{video_id}/" and c["httpOnly"] and c["secure"] for c in cookies.values())
+    assert streaming_requests(stack, video_id) == {
+        f"/api/stream/video/{video_id}/playback-token",
+        f"/api/stream/video/{video_id}/playlist",
+    }
+
+    # A long watch: before the grant ends the player renews the cookie, and plays on.
+    with page.expect_response(lambda r: f"/api/stream/video/{video_id}/playlist" in r.url) as renewal:
+        page.clock.fast_forward("14:30")
+    assert renewal.value.status == 200
+    renewed = {c["name"]: c["value"] for c in page.context.cookies() if c["name"].startswith("CloudFront-")}
+    assert renewed["CloudFront-Policy"] != cookies["CloudFront-Policy"]["value"]
+    now = page.evaluate("document.querySelector('video').currentTime")
+    page.evaluate("document.querySelector('video').currentTime = 0")
+    page.wait_for_function("() => document.querySelector('video').currentTime > 1", timeout=60_000)
+    assert page.evaluate("document.querySelector('video').error") is None and now > 0
+    segment_url = segments[0].url
 
     # Edit title and visibility; the change is the server's (it survives a reload).
     page.get_by_role("link", name="Back to your videos").click()
@@ -141,11 +182,16 @@ def test_sign_up_upload_watch_edit_delete(stack, page: Page):
     expect(renamed.get_by_text("Public")).to_be_visible()
 
     # Delete, confirmed inline; gone after a reload too.
+    applied = stack.cdn_stats["invalidations_applied"]
     renamed.get_by_role("button", name="Delete Renamed sample").click()
     renamed.get_by_role("button", name="Delete", exact=True).click()
     expect(renamed).to_have_count(0)
     page.reload()
     expect(page.get_by_text("No videos yet")).to_be_visible()
+    # The CDN applied the invalidation: with a cookie still good, its segments are 404 now.
+    wait_for(lambda: stack.cdn_stats["invalidations_applied"] > applied, 30, "the invalidation")
+    gone = page.request.get(segment_url)
+    assert gone.status == 404 and gone.headers["x-cache"] == "Error from cloudfront"
 
     assert problems == []
 

@@ -1,5 +1,6 @@
 """A person's upload, transcoded by the supervised workers, read back by FFmpeg as an HLS
-client through the edge (Caddy, as the ALB): every rendition decodes to the end."""
+client through the site (the CDN twin, the ALB twin behind it): every rendition decodes to the
+end, FFmpeg carrying the master's signed cookies to the playlists and segments on the CDN."""
 
 from __future__ import annotations
 
@@ -65,9 +66,9 @@ def test_ffmpeg_plays_every_rendition_through_the_edge(stack):
     assert sorted(int(h) for _, h in variants) == [360, 480], master  # a 480p source: nothing upscaled
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
-    # FFmpeg trusts the edge's local CA the way a person's machine would: through OpenSSL's
+    # FFmpeg trusts the site's local CA the way a person's machine would: through OpenSSL's
     # default store (its -tls_verify option does not reach the segment requests).
-    ca = stack.state_dir / "caddy" / "data" / "pki" / "authorities" / "local" / "root.crt"
+    ca = stack.ca_file
     for index in range(len(variants)):
         out = subprocess.run(
             [ffmpeg, "-hide_banner", "-nostats", "-i", master_url,

@@ -54,6 +54,31 @@ def test_root_serves_the_client_page(stack):
     assert status == 200 and b'<div id="root">' in body
 
 
+def test_the_site_is_the_cdn_and_the_alb_answers_only_the_cdn(stack):
+    status, headers, _ = get(stack.url + "/api/gallery/health")
+    assert status == 200 and headers["X-Cache"] == "Miss from cloudfront"
+    assert (stack.state_dir / "site-url").read_text().strip() == stack.url
+    # Without the origin secret the load balancer twin forwards nothing, as the ALB's rules do.
+    status, headers, _ = get(f"https://127.0.0.1:{stack.ports['alb']}/api/gallery/health")
+    assert status == 403 and "X-Cache" not in headers
+
+
+def test_with_the_cdn_switched_off_caddy_is_the_site_again(stack):
+    off = stack.playbook(
+        "-e", '{"videoforge_cdn": {"enabled": false}}', playbook="playbooks/local_runtime.yml"
+    )
+    assert off.returncode == 0, off.output[-4000:]
+    status, headers, body = get(stack.url + "/")
+    assert status == 200 and b'<div id="root">' in body and "X-Cache" not in headers
+    streaming = (stack.state_dir / "supervisor" / "conf.d" / "streaming.conf").read_text()
+    assert "CDN_SITE_URL" not in streaming  # presigned playback, as without a CDN
+    assert not (stack.state_dir / "supervisor" / "conf.d" / "cdn.conf").exists()
+    on = stack.playbook(playbook="playbooks/local_runtime.yml")
+    assert on.returncode == 0, on.output[-4000:]
+    status, headers, _ = get(stack.url + "/")
+    assert status == 200 and headers["X-Cache"].endswith("from cloudfront")
+
+
 def test_second_run_changes_nothing(stack):
     run = stack.playbook()
     assert run.returncode == 0, run.output[-4000:]

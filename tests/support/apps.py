@@ -221,8 +221,9 @@ def moto_signing_key() -> dict:
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
-def build_stack(aws, pg, tmp: Path) -> tuple[Stack, list[Service]]:
-    """A bucket, queue and user pool in moto, a migrated database, both services running."""
+def build_stack(aws, pg, tmp: Path, **settings: str) -> tuple[Stack, list[Service]]:
+    """A bucket, queue and user pool in moto, a migrated database, both services running
+    (with ``settings`` added to their environment)."""
     config = Config(region_name=REGION, signature_version="s3v4", s3={"addressing_style": "path"})
     s3 = boto3.client("s3", endpoint_url=aws.url, config=config)
     sqs = boto3.client("sqs", endpoint_url=aws.url, region_name=REGION)
@@ -244,6 +245,7 @@ def build_stack(aws, pg, tmp: Path) -> tuple[Stack, list[Service]]:
         COGNITO_USER_POOL_ID=pool_id,
         COGNITO_CLIENT_ID=client_id,
         COGNITO_JWKS_URL=f"{aws.url}/{pool_id}/.well-known/jwks.json",
+        **settings,
     )
     gallery = launch_service("gallery.app:app", env, tmp)
     streaming = launch_service("streaming.app:app", env, tmp)

@@ -4,12 +4,14 @@ a developer is running."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +60,24 @@ class Stack:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['http']}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The authority that signs the site's certificate: the CDN twin's, else Caddy's."""
+        cdn = self.state_dir / "cdn" / "pki" / "root.crt"
+        return (
+            cdn
+            if cdn.exists()
+            else self.state_dir / "caddy" / "data" / "pki" / "authorities" / "local" / "root.crt"
+        )
+
+    @property
+    def cdn_stats(self) -> dict:
+        """The CDN twin's counters (GET /_videoforge/cdn on its admin port)."""
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{self.ports['cdn_admin']}/_videoforge/cdn", timeout=10
+        ) as r:
+            return json.load(r)
 
     @property
     def aws_url(self) -> str:
@@ -120,9 +140,8 @@ def new_stack(private: bool = False) -> Stack:
         state.parent.parent.chmod(0o700)
     else:
         state.chmod(0o755)
-    ports = {
-        name: free_port() for name in ("https", "http", "aws", "postgres", "client", "gallery", "streaming")
-    }
+    names = ("https", "http", "alb", "cdn_admin", "aws", "postgres", "client", "gallery", "streaming")
+    ports = {name: free_port() for name in names}
     env = {
         **os.environ,
         "VF_STATE_DIR": str(state),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, Session, errorMessage } from '../../../apps/client/src/lib/api.js';
+import { ApiError, Session, errorMessage, renewalDelay } from '../../../apps/client/src/lib/api.js';
 
 class MemoryStorage {
   constructor() {
@@ -133,13 +133,39 @@ describe('Session', () => {
     ]);
     const session = new Session({ fetchImpl, storage: new MemoryStorage() });
     await session.signIn('a@example.com', 'pw');
-    const url = await session.playbackUrl({ id: 'v1' });
+    const grant = await session.playbackGrant({ id: 'v1' });
+    const url = grant.playlistUrl;
     expect(url).toBe(`/api/stream/video/v1/playlist?playback=${'p'.repeat(43)}`);
+    expect(grant.expiresIn).toBe(900);
     expect(url).not.toContain('new');
     expect(calls[1].url).toBe('/api/stream/video/v1/playback-token');
     expect(calls[1].init.method).toBe('POST');
     // The access token travels as a header only, and is renewed once when refused.
     expect(calls[3].init.headers.Authorization).toBe('Bearer new');
+  });
+});
+
+describe('renewPlayback', () => {
+  it('gets a fresh grant and fetches its master once (same origin), which renews the CDN cookies', async () => {
+    const grantUrl = `/api/stream/video/v1/playlist?playback=${'q'.repeat(43)}`;
+    const { fetchImpl, calls } = scriptedFetch([
+      json(200, tokens('a')),
+      json(201, { token: 'q'.repeat(43), expiresIn: 900, playlistUrl: grantUrl }),
+      new Response('#EXTM3U\n', { status: 200 }),
+    ]);
+    const session = new Session({ fetchImpl, storage: new MemoryStorage() });
+    await session.signIn('a@example.com', 'pw');
+    expect(await session.renewPlayback({ id: 'v1' })).toBe(900);
+    expect(calls[1].url).toBe('/api/stream/video/v1/playback-token');
+    expect(calls[2].url).toBe(grantUrl);
+    expect(calls[2].init.credentials).toBe('same-origin');
+    expect(calls[2].init.headers).toBeUndefined(); // the cookie comes back; no token goes out
+  });
+
+  it('renews a minute before a grant ends, halfway through a short one', () => {
+    expect(renewalDelay(900)).toBe(840_000);
+    expect(renewalDelay(10)).toBe(5_000);
+    expect(renewalDelay(0)).toBe(1_000);
   });
 });
 

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { canPlay, errorMessage, posterUrl } from '../lib/api.js';
+import { canPlay, errorMessage, posterUrl, renewalDelay } from '../lib/api.js';
 import {
   STATUS_LABELS,
   formatBytes,
@@ -29,12 +29,12 @@ function failureMessage(status, details) {
 }
 
 /**
- * Plays `source()` (a playlist URL with a fresh playback token) with hls.js. When anything is
- * refused (the token expired: 401; a presigned segment URL expired with the credentials that
- * signed it: S3's 400 ExpiredToken or 403), a fresh token and fresh playlists are fetched and
- * playback resumes where it was. Returns a function that stops it.
+ * Plays `source()` (a grant: a playlist URL with a fresh playback token) with hls.js. When
+ * anything is refused (the token expired: 401; the CDN's cookie or a presigned segment URL
+ * expired: 403, or S3's 400 ExpiredToken), a fresh grant and fresh playlists are fetched and
+ * playback resumes where it was; `onGrant` hears of each grant. Returns a function that stops it.
  */
-function playWithHls(Hls, element, { source, onLevels, onFail }) {
+function playWithHls(Hls, element, { source, onGrant, onLevels, onFail }) {
   let hls = null;
   let stopped = false;
   let renewals = 0;
@@ -45,8 +45,9 @@ function playWithHls(Hls, element, { source, onLevels, onFail }) {
     hls?.destroy();
   };
   const start = async (startPosition) => {
-    const src = await source();
+    const grant = await source();
     if (stopped) return;
+    onGrant(grant);
     hls?.destroy();
     // startPosition 0: a growing (EVENT) playlist is watched from its start, not its live edge.
     hls = new Hls({ enableWorker: true, lowLatencyMode: false, backBufferLength: 60, startPosition });
@@ -77,13 +78,41 @@ function playWithHls(Hls, element, { source, onLevels, onFail }) {
         fail(status, data.details);
       }
     });
-    hls.loadSource(src);
+    hls.loadSource(grant.playlistUrl);
     hls.attachMedia(element);
   };
   start(0).catch((err) => fail(err.status, errorMessage(err)));
   return () => {
     stopped = true;
     hls?.destroy();
+  };
+}
+
+/**
+ * Keeps a playing video's access fresh: before each grant ends, a new grant and its master
+ * playlist, whose answer renews the CDN's cookies for the segments; the player itself is not
+ * touched, so playback goes on. Returns a function that stops it.
+ */
+function keepAccessFresh(session, id) {
+  let timer = null;
+  let stopped = false;
+  const schedule = (expiresIn) => {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(async () => {
+      try {
+        schedule(await session.renewPlayback({ id }));
+      } catch {
+        schedule(60); // asked again; a refusal meanwhile restarts the player with a fresh grant
+      }
+    }, renewalDelay(expiresIn));
+  };
+  return {
+    granted: (grant) => schedule(grant.expiresIn),
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
 
@@ -101,13 +130,15 @@ function useHls(videoRef, video, session) {
     const element = videoRef.current;
     let cancelled = false;
     let stop = null;
-    const source = () => session.playbackUrl({ id });
+    const access = keepAccessFresh(session, id);
+    const source = () => session.playbackGrant({ id });
     (async () => {
       const { default: Hls } = await import('hls.js');
       if (cancelled) return;
       if (Hls.isSupported()) {
         stop = playWithHls(Hls, element, {
           source,
+          onGrant: access.granted,
           onLevels: (hls, found) => {
             hlsRef.current = hls;
             setLevels(found);
@@ -115,7 +146,10 @@ function useHls(videoRef, video, session) {
           onFail: (message) => !cancelled && setError(message),
         });
       } else if (element.canPlayType('application/vnd.apple.mpegurl')) {
-        element.src = await source();
+        const grant = await source();
+        if (cancelled) return;
+        access.granted(grant);
+        element.src = grant.playlistUrl;
         element.play().catch(() => {});
       } else {
         setError('This browser cannot play HLS video.');
@@ -124,6 +158,7 @@ function useHls(videoRef, video, session) {
 
     return () => {
       cancelled = true;
+      access.stop();
       hlsRef.current = null;
       if (stop) stop();
       else if (element) {

@@ -212,12 +212,25 @@ export class Session {
   }
 
   /**
-   * The master playlist URL for one video, with a fresh short-lived playback token in it:
-   * players cannot send headers, and the access token never goes into a URL.
+   * A grant to play one video: the master playlist URL with a fresh short-lived playback token
+   * in it (players cannot send headers, and the access token never goes into a URL) and its
+   * life in seconds (`expiresIn`).
    */
-  async playbackUrl(video, signal) {
+  playbackGrant(video, signal) {
     const path = `${STREAMING}/video/${encodeURIComponent(video.id)}/playback-token`;
-    return (await this.authorized('POST', path, { signal })).playlistUrl;
+    return this.authorized('POST', path, { signal });
+  }
+
+  /**
+   * Renews a playing video's access without touching the player: a fresh grant, and its master
+   * playlist fetched once, whose answer (same origin) sets fresh CDN cookies for the video's
+   * segments. Returns the new grant's life in seconds.
+   */
+  async renewPlayback(video, signal) {
+    const grant = await this.playbackGrant(video, signal);
+    const response = await this.fetch(grant.playlistUrl, { credentials: 'same-origin', cache: 'no-store', signal });
+    if (!response.ok) throw await parseError(response);
+    return grant.expiresIn;
   }
 
   listVideos({ limit = 24, cursor } = {}, signal) {
@@ -254,6 +267,15 @@ export class Session {
   confirmUpload(body, signal) {
     return this.request('POST', '/confirm-upload', { body, signal });
   }
+}
+
+/**
+ * Milliseconds after a grant of `expiresIn` seconds at which to renew it: a minute before it
+ * ends, or halfway through a short one.
+ */
+export function renewalDelay(expiresIn) {
+  const seconds = Number(expiresIn) || 0;
+  return Math.max(1, seconds > 120 ? seconds - 60 : seconds / 2) * 1000;
 }
 
 /** The poster (a presigned URL), once the processor made one (the gallery answers null until then). */
