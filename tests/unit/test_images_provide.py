@@ -25,7 +25,7 @@ from tests.support.model import ROOT, templar
 ENVIRONMENTS = ["dev", "prod"]
 ALB_IDLE_TIMEOUT = 60  # the ALB's idle timeout (its default; the edge role sets no other)
 ARCHITECTURES = {"linux/amd64": "X86_64", "linux/arm64": "ARM64"}
-# What the database, storage, queue and identity roles publish (role ecs_services reads them).
+# What the database, storage, queue, identity and cdn roles publish (role ecs_services reads them).
 PUBLISHED = {
     "db-host": "videoforge.abc.ap-southeast-2.rds.amazonaws.com",
     "db-port": "5432",
@@ -33,6 +33,9 @@ PUBLISHED = {
     "user-pool-id": "ap-southeast-2_abc",
     "user-pool-client-id": "client",
     "queue-url": "https://sqs.ap-southeast-2.amazonaws.com/123456789012/jobs",
+    "distribution-id": "E2QWRUHAPOMQZL",
+    "cdn-key-pair-id": "K2JCJMDEHXQW5F",
+    "cdn-signing-key-parameter": "/video-forge/dev/cdn-signing-key",
 }
 
 
