@@ -61,10 +61,10 @@ def dev_inventory(directory: Path, endpoint_url: str, zone_id: str) -> str:
     # The RDS CA bundle is fetched from the internet, which a test does not reach; the
     # instance is private, so its migrations would run as a one-off ECS task.
     env["videoforge_database"].update(host="", rds=RDS, ca_bundle_url="", migrate_from_control_host=False)
-    env["videoforge_images"] = {
-        "registry": "000000000000.dkr.ecr.ap-southeast-2.amazonaws.com",
-        "tag": "test",
-    }
+    # No image is pushed to this account: the ECR tag check is test_compute_modules' to prove.
+    env["videoforge_images"].update(
+        registry="000000000000.dkr.ecr.ap-southeast-2.amazonaws.com", tag="test", verify_pushed=False
+    )
     env_file.write_text(yaml.safe_dump(env, sort_keys=False))
     # The emulator starts no ECS tasks, so a rollout never becomes steady there.
     compute_file = directory / "group_vars" / "all" / "compute.yml"
