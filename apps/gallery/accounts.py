@@ -1,4 +1,8 @@
-"""Sign up, confirm, sign in and refresh, through Cognito (USER_PASSWORD_AUTH)."""
+"""Sign up, confirm, sign in and refresh, through Cognito (USER_PASSWORD_AUTH).
+
+Sign-up and sign-in are rate limited per client address and per account (videoforge.ratelimit),
+and sign-up answers an address that already has an account exactly as it answers a new one:
+the API never tells whether an address is registered."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from gallery.schemas import (
 )
 from videoforge.errors import ApiError
 from videoforge.openapi import errors
+from videoforge.ratelimit import enforce
 from videoforge.web import aws, settings, web_settings
 
 log = logging.getLogger("gallery.accounts")
@@ -57,19 +62,28 @@ async def _cognito(operation: str, **kwargs) -> dict:
 @blueprint.post("/sign-up")
 @validate_request(SignUp)
 @validate_response(SignUpResult, 201)
-@errors(409, 429, 502)
+@errors(429, 502)
 async def sign_up(data: SignUp) -> tuple[SignUpResult, int]:
-    """Create an account. With COGNITO_AUTO_CONFIRM=true it is confirmed at once (no email)."""
+    """Create an account. With COGNITO_AUTO_CONFIRM=true it is confirmed at once (no email).
+    An address that has an account already gets the same answer as a new one."""
+    await enforce("sign_up", user=data.email.lower())
     conf = settings()
-    result = await _cognito(
-        "sign_up",
-        ClientId=conf.cognito_client_id,
-        Username=data.email,
-        Password=data.password,
-        UserAttributes=[{"Name": "email", "Value": data.email}],
-    )
+    auto_confirm = web_settings().cognito_auto_confirm
+    try:
+        result = await _cognito(
+            "sign_up",
+            ClientId=conf.cognito_client_id,
+            Username=data.email,
+            Password=data.password,
+            UserAttributes=[{"Name": "email", "Value": data.email}],
+        )
+    except ApiError as exc:
+        if exc.code != "user_exists":
+            raise
+        log.info("sign-up for an address that has an account")
+        return SignUpResult(user_confirmed=auto_confirm), 201
     confirmed = bool(result.get("UserConfirmed"))
-    if not confirmed and web_settings().cognito_auto_confirm:
+    if not confirmed and auto_confirm:
         await _cognito("admin_confirm_sign_up", UserPoolId=conf.cognito_user_pool_id, Username=data.email)
         confirmed = True
     return SignUpResult(user_confirmed=confirmed), 201
@@ -96,6 +110,7 @@ async def confirm(data: ConfirmSignUp) -> Confirmed:
 @errors(401, 403, 429, 502)
 async def sign_in(data: SignIn) -> Tokens:
     """Exchange email and password for Cognito tokens."""
+    await enforce("sign_in", user=data.email.lower())
     result = await _cognito(
         "initiate_auth",
         ClientId=settings().cognito_client_id,

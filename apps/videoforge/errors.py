@@ -17,12 +17,20 @@ log = logging.getLogger("videoforge.errors")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: object | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: object | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers or {}
 
     def body(self) -> dict:
         body: dict = {"code": self.code, "message": self.message}
@@ -53,7 +61,7 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(ApiError)
     async def api_error(exc: ApiError):
         headers = {"WWW-Authenticate": 'Bearer realm="videoforge"'} if exc.status == 401 else {}
-        return exc.body(), exc.status, headers
+        return exc.body(), exc.status, {**headers, **exc.headers}
 
     @app.errorhandler(RequestSchemaValidationError)
     async def validation_error(exc: RequestSchemaValidationError):

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, hide, validate_response
 
 from videoforge import aws as vf_aws
-from videoforge import db
+from videoforge import db, ratelimit
 from videoforge import logging as vf_logging
 from videoforge.asgi import BodyBeforeResponse
 from videoforge.auth import BEARER_SCHEME, TokenVerifier
@@ -157,11 +158,59 @@ def create_app(name: str, *, uses_queue: bool) -> Quart:
     app.extensions["openapi_hooks"] = []
     register_error_handlers(app)
     db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
+    run_periodically(app, "clear rate limits", RATE_LIMIT_SWEEP_SECONDS, _clear_rate_limits)
     _add_request_hooks(app)
     _add_health(app, name, uses_queue)
     # A balancer's next request never meets a connection the service closed without saying so.
     app.asgi_app = BodyBeforeResponse(app.asgi_app)
     return app
+
+
+# Expired rate-limit rows are dropped this often (by every task: the statement is cheap).
+RATE_LIMIT_SWEEP_SECONDS = 300.0
+
+
+async def _clear_rate_limits() -> None:
+    async with db.pool().connection() as conn:
+        await ratelimit.clear_expired(conn)
+
+
+def run_periodically(
+    app: Quart,
+    name: str,
+    seconds: float,
+    work: Callable[[], Awaitable[object]],
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Run ``work`` while the app serves: now, then every ``seconds`` or as soon as ``wake`` is
+    set. A failure is logged and the next round comes as usual."""
+
+    async def loop() -> None:
+        while True:
+            if wake is not None:
+                wake.clear()
+            try:
+                await work()
+            except Exception:
+                log.exception("%s failed", name)
+            try:
+                if wake is None:
+                    await asyncio.sleep(seconds)
+                else:
+                    await asyncio.wait_for(wake.wait(), seconds)
+            except TimeoutError:
+                pass
+
+    @app.before_serving
+    async def start() -> None:
+        app.extensions.setdefault("background", {})[name] = asyncio.create_task(loop(), name=name)
+
+    @app.after_serving
+    async def stop() -> None:
+        task = app.extensions.get("background", {}).pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
 
 def _add_request_hooks(app: Quart) -> None:
