@@ -2,7 +2,8 @@
 
 quart-schema builds the document from the routes' declared schemas; this provider adds what
 every route of ours has in common, so no route can forget it:
-- 400 on routes that take a body or a query string (validation errors), 401 and 503 on
+- 400 on routes that take a body or a query string (validation errors), 413 on routes that
+  take a body (larger than MAX_BODY_BYTES), 401 and 503 on
   routes that take a token (invalid token; keys unavailable), 404 on routes with a video id,
   503 wherever the database is needed; all as the one error shape;
 - Retry-After on every 429;
@@ -99,6 +100,8 @@ class ServiceOpenAPI(OpenAPIProvider):
         statuses = [503]  # database (or token keys) unavailable: every route but health has it
         if "requestBody" in operation or any(p["in"] == "query" for p in operation["parameters"]):
             statuses.append(400)
+        if "requestBody" in operation:
+            statuses.append(413)
         if any(s for s in operation.get("security", [])):
             statuses.append(401)
         if any(isinstance(c, UUIDConverter) for c in rule._converters.values()):

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, hide, validate_response
+from werkzeug.exceptions import BadRequest
 
 from videoforge import aws as vf_aws
 from videoforge import db, ratelimit
@@ -26,6 +27,9 @@ from videoforge.settings import Settings
 from videoforge.web_settings import WebSettings
 
 log = logging.getLogger("videoforge.web")
+
+# The largest request body a service reads: every body is JSON (media goes to S3 directly).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def mount(app: Quart, *blueprints: Blueprint) -> None:
@@ -135,6 +139,7 @@ def create_app(name: str, *, uses_queue: bool) -> Quart:
     prefix = web_settings.api_prefix(name)
     app = Quart(name)
     app.config["PREFIX"] = prefix
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["settings"] = settings
     app.extensions["web_settings"] = web_settings
     app.extensions["aws"] = Aws(settings)
@@ -219,14 +224,28 @@ def _add_request_hooks(app: Quart) -> None:
         g.started = time.perf_counter()
 
     @app.before_request
-    async def json_is_text() -> None:
-        # Quart decodes a JSON body before its own error handling: bytes that are not UTF-8
-        # would surface as a 500.
-        if request.is_json:
-            try:
-                (await request.get_data()).decode("utf-8")
-            except UnicodeDecodeError:
-                raise ApiError(400, "invalid_body", "the request body is not UTF-8 JSON") from None
+    async def path_is_text() -> None:
+        # A control character (NUL above all: PostgreSQL text cannot hold it) names nothing here.
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in request.path):
+            raise ApiError(400, "invalid_path", "the path holds a control character")
+
+    @app.before_request
+    async def json_is_sound() -> None:
+        # Quart decodes a JSON body before its own error handling: bytes that are not UTF-8, or
+        # nesting deeper than the decoder recurses, would surface as a 500. A body larger than
+        # MAX_CONTENT_LENGTH is refused (413) while it is read.
+        if not request.is_json:
+            return
+        try:
+            (await request.get_data()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "invalid_body", "the request body is not UTF-8 JSON") from None
+        try:
+            await request.get_json()  # cached for the route
+        except RecursionError:
+            raise ApiError(400, "invalid_body", "the JSON body is nested too deeply") from None
+        except BadRequest:
+            pass  # not JSON: a route that reads the body answers that itself
 
     @app.after_request
     async def access_log(response: Response) -> Response:

@@ -166,3 +166,50 @@ def test_sign_up_answers_the_same_whether_or_not_the_address_has_an_account(stac
         f"{stack.gallery}/api/gallery/auth/sign-in", json={"email": existing, "password": PASSWORD}
     )
     assert r.status_code == 200
+
+
+def test_a_body_over_one_mib_is_refused_with_413(stack):
+    url = f"{stack.gallery}/api/gallery/auth/sign-in"
+    body = json.dumps({"email": "big@example.com", "password": "x" * (1024 * 1024)}).encode()
+    sized = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=30)
+
+    def chunks():
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    chunked = httpx.post(url, content=chunks(), headers={"Content-Type": "application/json"}, timeout=30)
+    for answer in (sized, chunked):
+        assert answer.status_code == 413, answer.text
+        assert answer.json()["code"] == "request_entity_too_large"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 100_000 + "]" * 100_000, '{"email": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}"],
+    ids=["arrays", "objects"],
+)
+def test_deeply_nested_json_is_a_400(stack, body):
+    for path in ("/api/gallery/auth/sign-up", "/api/gallery/generate-upload-url"):
+        r = httpx.post(
+            f"{stack.gallery}{path}",
+            content=body,
+            headers={**stack.headers("nester"), "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert r.status_code == 400, r.text
+        assert r.json()["code"] == "invalid_body"
+
+
+def test_a_control_character_in_a_path_is_a_400_or_404(stack):
+    """Not a 500: PostgreSQL text cannot hold NUL, and a rendition name goes to a query."""
+    video_id = stack.upload_video("pathfinder", b"\x00" * 1000)
+    headers = stack.headers("pathfinder")
+    for bad in ("%00", "a%00b", "%01", "%7F", "%0A"):
+        for url in (
+            f"{stack.streaming}/api/stream/video/{video_id}/{bad}/playlist.m3u8",
+            f"{stack.gallery}/api/gallery/videos/{video_id}{bad}",
+            f"{stack.gallery}/api/gallery/{bad}",
+        ):
+            r = httpx.get(url, headers=headers, timeout=30)
+            assert r.status_code in (400, 404), (url, r.status_code, r.text)
+            assert set(r.json()) >= {"code", "message"}
