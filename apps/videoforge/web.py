@@ -162,6 +162,7 @@ def create_app(name: str, *, uses_queue: bool) -> Quart:
     )
     app.extensions["openapi_hooks"] = []
     register_error_handlers(app)
+    _stop_background_first(app)
     db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
     run_periodically(app, "clear rate limits", RATE_LIMIT_SWEEP_SECONDS, _clear_rate_limits)
     _add_request_hooks(app)
@@ -187,17 +188,12 @@ def run_periodically(
     work: Callable[[], Awaitable[object]],
     wake: asyncio.Event | None = None,
 ) -> None:
-    """Run ``work`` while the app serves: now, then every ``seconds`` or as soon as ``wake`` is
-    set. A failure is logged and the next round comes as usual."""
+    """Run ``work`` while the app serves, every ``seconds`` or as soon as ``wake`` is set (not at
+    once: a task that starts and stops at once has nothing in flight). A failure is logged and
+    the next round comes as usual."""
 
     async def loop() -> None:
         while True:
-            if wake is not None:
-                wake.clear()
-            try:
-                await work()
-            except Exception:
-                log.exception("%s failed", name)
             try:
                 if wake is None:
                     await asyncio.sleep(seconds)
@@ -205,17 +201,28 @@ def run_periodically(
                     await asyncio.wait_for(wake.wait(), seconds)
             except TimeoutError:
                 pass
+            if wake is not None:
+                wake.clear()
+            try:
+                await work()
+            except Exception:
+                log.exception("%s failed", name)
 
     @app.before_serving
     async def start() -> None:
-        app.extensions.setdefault("background", {})[name] = asyncio.create_task(loop(), name=name)
+        app.extensions["background"].append(asyncio.create_task(loop(), name=name))
+
+
+def _stop_background_first(app: Quart) -> None:
+    """Registered before the pool: the loops end before the pool they use is closed."""
+    app.extensions["background"] = []
 
     @app.after_serving
-    async def stop() -> None:
-        task = app.extensions.get("background", {}).pop(name, None)
-        if task is not None:
+    async def stop_background() -> None:
+        tasks, app.extensions["background"] = app.extensions["background"], []
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _add_request_hooks(app: Quart) -> None:

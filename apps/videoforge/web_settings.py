@@ -26,6 +26,9 @@ RATE_LIMITS                  JSON {name: {"requests", "seconds"}} unset: no rate
                              (videoforge.ratelimit)              videoforge_rate_limits)
 TRUSTED_PROXY_HOPS           proxies in front that append to     1 (the ALB; 2 behind CloudFront)
                              X-Forwarded-For
+PURGE_SETTLE_SECONDS         a deleted video's objects are       120 (a worker processing it has
+                             looked for again until this long    noticed and stopped writing)
+                             after the delete (gallery.purge)
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ class WebSettings:
     cdn_distribution_id: str = ""
     rate_limits: dict[str, Rate] = field(default_factory=dict)
     trusted_proxy_hops: int = 1
+    purge_settle_seconds: int = 120
 
     def api_prefix(self, service: str) -> str:
         """Where ``service``'s API lives behind the edge (the listener rules route it there)."""
@@ -133,4 +137,5 @@ class WebSettings:
             cdn_distribution_id=os.environ.get("CDN_DISTRIBUTION_ID", ""),
             rate_limits=parse_limits(os.environ.get("RATE_LIMITS", "")),
             trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
+            purge_settle_seconds=_int("PURGE_SETTLE_SECONDS", cls.purge_settle_seconds),
         )
