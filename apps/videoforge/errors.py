@@ -75,7 +75,10 @@ def register_error_handlers(app: Quart) -> None:
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return {"code": code, "message": exc.description or exc.name}, exc.code or 500, headers
 
+    # A statement cancelled by statement_timeout is an OperationalError; a transaction ended by
+    # idle_in_transaction_session_timeout is not, yet it is the same: retry.
     @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.errors.IdleInTransactionSessionTimeout)
     @app.errorhandler(PoolTimeout)
     async def database_unavailable(exc: Exception):
         log.error("database unavailable on %s %s: %s", request.method, request.path, exc)

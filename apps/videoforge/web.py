@@ -163,7 +163,13 @@ def create_app(name: str, *, uses_queue: bool) -> Quart:
     app.extensions["openapi_hooks"] = []
     register_error_handlers(app)
     _stop_background_first(app)
-    db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
+    db.init_pool(
+        app,
+        settings.db_conninfo,
+        settings.db_pool_min,
+        settings.db_pool_max,
+        db.session_options(settings.db_statement_timeout_ms, settings.db_idle_in_transaction_timeout_ms),
+    )
     run_periodically(app, "clear rate limits", RATE_LIMIT_SWEEP_SECONDS, _clear_rate_limits)
     _add_request_hooks(app)
     _add_health(app, name, uses_queue)

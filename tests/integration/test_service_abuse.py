@@ -8,12 +8,14 @@ whatever the client itself put there.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import math
 import time
 
 import httpx
+import psycopg
 import pytest
 
 from tests.support import model
@@ -213,3 +215,36 @@ def test_a_control_character_in_a_path_is_a_400_or_404(stack):
             r = httpx.get(url, headers=headers, timeout=30)
             assert r.status_code in (400, 404), (url, r.status_code, r.text)
             assert set(r.json()) >= {"code", "message"}
+
+
+@pytest.fixture
+async def gallery_app(stack, monkeypatch):
+    """The gallery app in this process, with small database bounds so a test can pass them."""
+    env = {**stack.env, "DB_STATEMENT_TIMEOUT_MS": "300", "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS": "500"}
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from gallery.app import create_app
+
+    app = create_app()
+    async with app.test_app():
+        yield app
+
+
+async def test_the_services_database_sessions_are_bounded(gallery_app):
+    from videoforge import db
+
+    async with gallery_app.app_context():
+        async with db.pool().connection() as conn:
+            shown = [
+                (await (await conn.execute(f"SHOW {name}")).fetchone())[name]
+                for name in ("statement_timeout", "idle_in_transaction_session_timeout")
+            ]
+            assert shown == ["300ms", "500ms"]
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                await conn.execute("SELECT pg_sleep(5)")
+        async with db.pool().connection() as conn:
+            with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+                async with conn.transaction():
+                    await conn.execute("SELECT 1")
+                    await asyncio.sleep(1.5)
+                    await conn.execute("SELECT 1")
