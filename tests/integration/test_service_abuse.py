@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import time
+from http.cookies import SimpleCookie
 
 import httpx
 import psycopg
@@ -248,3 +249,24 @@ async def test_the_services_database_sessions_are_bounded(gallery_app):
                     await conn.execute("SELECT 1")
                     await asyncio.sleep(1.5)
                     await conn.execute("SELECT 1")
+
+
+def test_the_refresh_token_is_a_cookie_no_script_can_read(stack):
+    """The web client stores no refresh token: sign-in sets it HttpOnly, refresh takes it."""
+    user = stack.user("cookie")
+    auth = f"{stack.gallery}/api/gallery/auth"
+    r = httpx.post(f"{auth}/sign-in", json={"email": user["email"], "password": PASSWORD})
+    cookie = SimpleCookie(r.headers["set-cookie"])["vf_refresh"]
+    assert cookie.value == r.json()["refreshToken"]
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/api/gallery/auth"
+    # Refresh with the cookie alone (the browser sends it; the page never sees it).
+    refreshed = httpx.post(f"{auth}/refresh", json={}, headers={"Cookie": f"vf_refresh={cookie.value}"})
+    assert refreshed.status_code == 200, refreshed.text
+    assert set(refreshed.json()) == {"accessToken", "idToken", "expiresIn"}
+    assert httpx.post(f"{auth}/refresh", json={}).status_code == 401
+    # Sign-out clears it.
+    out = httpx.post(f"{auth}/sign-out")
+    assert out.status_code == 204
+    cleared = SimpleCookie(out.headers["set-cookie"])["vf_refresh"]
+    assert cleared.value == "" and cleared["max-age"] == "0" and cleared["path"] == "/api/gallery/auth"
