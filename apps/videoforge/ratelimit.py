@@ -118,13 +118,16 @@ async def enforce(action: str, user: str | None = None) -> None:
     address = client_address(
         request.headers.getlist("X-Forwarded-For"), request.remote_addr, settings.trusted_proxy_hops
     )
-    checks = [(f"{action}_per_address", address), (f"{action}_per_user", user)]
-    for name, subject in checks:
-        rate = settings.rate_limits.get(name)
-        if rate is None or subject is None:
-            continue
-        async with db.pool().connection() as conn:
+    checks = [
+        (name, subject, settings.rate_limits[name])
+        for name, subject in ((f"{action}_per_address", address), (f"{action}_per_user", user))
+        if subject is not None and name in settings.rate_limits
+    ]
+    if not checks:
+        return
+    async with db.pool().connection() as conn:
+        for name, subject, rate in checks:
             retry_after = await take(conn, name, subject, rate)
-        if retry_after is not None:
-            log.info("rate limited", extra={"limit": name, "retry_after": retry_after})
-            raise rate_limited(name, retry_after)
+            if retry_after is not None:
+                log.info("rate limited", extra={"limit": name, "retry_after": retry_after})
+                raise rate_limited(name, retry_after)

@@ -19,7 +19,7 @@ from videoforge import db, ratelimit
 from videoforge import logging as vf_logging
 from videoforge.asgi import BodyBeforeResponse
 from videoforge.auth import BEARER_SCHEME, TokenVerifier
-from videoforge.errors import ApiError, register_error_handlers
+from videoforge.errors import ApiError, not_found, register_error_handlers
 from videoforge.jobs import HLS_ROOT
 from videoforge.openapi import ServiceOpenAPI
 from videoforge.presign import Presigner
@@ -238,9 +238,10 @@ def _add_request_hooks(app: Quart) -> None:
 
     @app.before_request
     async def path_is_text() -> None:
-        # A control character (NUL above all: PostgreSQL text cannot hold it) names nothing here.
+        # A control character (NUL above all: PostgreSQL text cannot hold it) names nothing
+        # here: the 404 any unknown name gets, before a route passes it to a query.
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in request.path):
-            raise ApiError(400, "invalid_path", "the path holds a control character")
+            raise not_found("path")
 
     @app.before_request
     async def json_is_sound() -> None:
