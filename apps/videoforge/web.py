@@ -9,6 +9,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, hide, validate_response
@@ -211,6 +213,8 @@ def run_periodically(
                 wake.clear()
             try:
                 await work()
+            except (psycopg.OperationalError, PoolTimeout) as exc:  # the database is away: no trace
+                log.warning("%s failed: %s", name, exc)
             except Exception:
                 log.exception("%s failed", name)
 
