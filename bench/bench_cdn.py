@@ -103,6 +103,7 @@ def start_caddy(
         **os.environ,
         "XDG_CONFIG_HOME": str(tmp / "caddy-config"),
         "XDG_DATA_HOME": str(tmp / "caddy-data"),
+        **({"GOMAXPROCS": str(cores)} if cores else {}),
     }
     log = (tmp / f"caddy-{port}.log").open("wb")
     proc = subprocess.Popen(
