@@ -183,7 +183,7 @@ def test_the_master_hands_out_cookies_and_the_cdn_serves_the_rest(site, public_v
     for key, answer in answers.items():
         assert answer.status_code == 200, (key, answer.text)
         assert answer.content == objects[key]
-        assert answer.headers["x-cache"] == "Miss from cloudfront"
+        assert answer.headers["x-cache"] == "Miss from cloudfront" and "age" not in answer.headers
     assert answers[f"hls/{video_id}/720p/seg_00000.ts"].headers["cache-control"] == SEGMENT
     # Nothing but the master (and the token) reached the streaming service.
     requests = [
@@ -211,6 +211,8 @@ def test_a_second_viewer_gets_every_object_from_the_cache(site, public_video):
         objects, "Hit from cloudfront"
     )
     assert all(a.content == objects[key] for key, a in answers.items())
+    # A hit says how long it has been in the cache, as CloudFront's do.
+    assert all(int(a.headers["age"]) >= 0 for a in answers.values())
     assert twin.stats()["origin_fetches"]["media"] == before
 
 
