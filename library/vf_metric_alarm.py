@@ -80,7 +80,7 @@ author: VideoForge
 """
 
 EXAMPLES = r"""
-- name: Scale out when more than 5 jobs wait (the design document's simple alarm)
+- name: Scale out when more than 5 jobs wait (the catalog's simple alarm)
   vf_metric_alarm:
     name: video-forge-dev-queue-depth
     namespace: AWS/SQS

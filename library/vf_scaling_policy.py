@@ -12,7 +12,7 @@ description:
     customized metric, including metric math (backlog per instance, the queue's
     C(ApproximateNumberOfMessagesVisible) divided by the group's C(GroupInServiceInstances),
     guarded so the group can scale out from zero instances). C(SimpleScaling) policies (for
-    an alarm such as the design document's "queue depth > 5") are supported too.
+    an alarm such as the catalog's "queue depth > 5") are supported too.
   - The policy is identified by group and name. Its ARN is always read back with
     C(describe_policies) (moto returns none from C(put_scaling_policy)).
 options:

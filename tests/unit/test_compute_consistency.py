@@ -1,5 +1,5 @@
 """What real AWS answers right after IAM made a role or instance profile, and on an account where
-the compute was never deployed (issue 9), from the API reference's error shapes:
+the compute was never deployed, from the API reference's error shapes:
 
 - ECS RegisterTaskDefinition: ClientException "Role is not valid";
 - EC2 Auto Scaling CreateAutoScalingGroup / UpdateAutoScalingGroup: ValidationError "You must

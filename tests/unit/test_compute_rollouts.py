@@ -1,4 +1,4 @@
-"""Rollouts that only real AWS produces (issue 9), from the shapes of the ECS and EC2 Auto Scaling
+"""Rollouts that only real AWS produces, from the shapes of the ECS and EC2 Auto Scaling
 API references: a deployment circuit breaker that rolled a service back, instance refreshes
 that fail, are cancelled or roll back, and a group whose instances run an older template."""
 

@@ -1,4 +1,4 @@
-"""An HTTPS listener right after its certificate was issued (issue 9): ELB answers
+"""An HTTPS listener right after its certificate was issued: ELB answers
 CertificateNotFound (or UnsupportedCertificate) until the certificate has reached it. The module
 waits that out instead of failing the first deployment."""
 

@@ -1,4 +1,4 @@
-"""SSM reads on AWS's paging (issue 9): DescribeParameters may answer a page with no parameters
+"""SSM reads on AWS's paging: DescribeParameters may answer a page with no parameters
 and a NextToken, and the parameter on a later page; a module that reads one page sees no
 description, reports a change on every run and writes a new version of a secret each time."""
 
