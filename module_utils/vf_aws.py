@@ -3,7 +3,7 @@
 Every AWS call a module makes goes through ``AwsClient.call`` (or ``paginate``), which
 retries throttling and server errors with exponential backoff and turns botocore's
 exceptions into ``AwsError``. Modules turn ``AwsError`` into ``fail_json`` with the AWS
-error code and message (``fail_with``). Helpers here take plain values, never the module.
+error code and message (``error_report``). Helpers here take plain values, never the module.
 
 The endpoint comes from the environment (``AWS_ENDPOINT_URL``, which boto3 honours) or
 the ``endpoint_url`` option: the local emulator and real AWS differ only in configuration.
@@ -314,21 +314,12 @@ def connect(
     return AwsClient(new_session().client(service, **kwargs), retries=retries)
 
 
-def connect_from_params(service: str, params: Mapping[str, Any]) -> AwsClient:
-    return connect(service, params.get("region"), params.get("endpoint_url"), params.get("retries", 6))
-
-
 def error_report(err: AwsError) -> dict[str, Any]:
     """An ``AwsError`` as a failed module's ``msg`` and ``error``, code and message intact."""
     return {
         "msg": f"{err.operation} failed: {err.code}: {err.message}",
         "error": {"code": err.code, "message": err.message, "operation": err.operation},
     }
-
-
-def fail_with(fail_json: Callable[..., Any], err: AwsError, **result: Any) -> None:
-    """Report an ``AwsError`` through the module's ``fail_json``."""
-    fail_json(**error_report(err), **result)
 
 
 # --- comparison helpers shared by every module's pure "what differs" function ----------

@@ -64,20 +64,6 @@ def role_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) 
     return changes
 
 
-def policy_resources(document: Mapping[str, Any]) -> list[str]:
-    """Every Resource named by a policy document's Allow statements (for least-privilege checks)."""
-    out: list[str] = []
-    statements = document.get("Statement") or []
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    for st in statements:
-        if st.get("Effect") != "Allow":
-            continue
-        res = st.get("Resource") or []
-        out.extend([res] if isinstance(res, str) else res)
-    return out
-
-
 # --- the plan of vf_iam_role and vf_iam_roles -------------------------------------------------
 
 
