@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible.module_utils.vf_module import Aws, Plan, apply_tags
+from ansible.module_utils.vf_aws import Aws, apply_tags
+from ansible.module_utils.vf_module import Plan
 
 
 def describe_log_group(logs, name: str) -> dict[str, Any] | None:

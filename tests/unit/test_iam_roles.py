@@ -1,4 +1,4 @@
-"""The iam role's roles in one module run (issue 11): vf_iam_roles reconciles each role as
+"""The iam role's roles in one module run: vf_iam_roles reconciles each role as
 vf_iam_role does one, with a result and a diff per role, one account lookup for the family, no
 write on a re-run or in check mode. Both modules run here on an in-memory IAM that answers as
 the API reference shows (GetRole's documents URL-decoded to dicts, NoSuchEntity for a missing
@@ -12,7 +12,7 @@ import json
 import pytest
 import vf_iam_role
 import vf_iam_roles
-from ansible.module_utils import vf_module
+from ansible.module_utils import vf_aws
 from ansible.module_utils.testing import patch_module_args
 from ansible.module_utils.vf_aws import AwsError
 
@@ -203,7 +203,7 @@ def iam(monkeypatch):
     """The in-memory IAM every client of a module run talks to; ``iam.calls`` lists every call."""
     calls: list[str] = []
     fake, sts = FakeIam(calls), FakeSts(calls)
-    monkeypatch.setattr(vf_module, "connect", lambda service, *a: {"iam": fake, "sts": sts}[service])
+    monkeypatch.setattr(vf_aws, "connect", lambda service, *a: {"iam": fake, "sts": sts}[service])
     return fake
 
 
