@@ -10,7 +10,7 @@ short_description: Create, update or delete a Cloud Map private DNS namespace an
 description:
   - Reconciles a private DNS namespace in a VPC and one Cloud Map service per declared name
     (A records, multivalue routing, custom health check so ECS reports task health). ECS
-    services register their tasks in these services (C(vf_ecs_service) I(service_registries)).
+    services register their tasks in these services (C(vf_ecs_services) I(service_registries)).
   - Namespace creation and deletion are asynchronous; the module waits for the operation.
   - With I(state=absent) the services (after deregistering leftover instances) and then the
     namespace are deleted.

@@ -1,7 +1,7 @@
 """The Auto Scaling read and apply steps (what they compare is pure, in vf_autoscaling): EC2 Auto
-Scaling's groups (vf_autoscaling_group) and their policies (vf_scaling_policy,
-vf_scaling_policies), and Application Auto Scaling's scalable targets with their target tracking
-policies (vf_app_autoscaling, vf_app_autoscalings)."""
+Scaling's groups (vf_autoscaling_group) and their policies (vf_scaling_policies),
+and Application Auto Scaling's scalable targets with their target tracking policies
+(vf_app_autoscalings)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ansible.module_utils.vf_autoscaling import REFRESH_DONE, REFRESH_RUNNING
 from ansible.module_utils.vf_aws import ROLE_NOT_YET, Aws, AwsError
 from ansible.module_utils.vf_module import Plan, ReconcileError
 
-# A group scaling policy's options (vf_scaling_policy; vf_scaling_policies without the group).
+# A group scaling policy's options (vf_scaling_policies' group and an item).
 SCALING_POLICY_OPTIONS = {
     "name": {"type": "str", "required": True},
     "group": {"type": "str", "required": True},
@@ -58,7 +58,7 @@ APP_POLICY_OPTIONS = {
     "scale_out_cooldown": {"type": "int", "default": 60},
     "disable_scale_in": {"type": "bool", "default": False},
 }
-# A scalable target's options (vf_app_autoscaling; one item of vf_app_autoscalings).
+# A scalable target's options (one item of vf_app_autoscalings).
 APP_AUTOSCALING_OPTIONS = {
     "service_namespace": {"type": "str", "default": "ecs"},
     "resource_id": {"type": "str", "required": True},

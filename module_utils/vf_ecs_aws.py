@@ -1,6 +1,5 @@
-"""The ECS read and apply steps of vf_ecs_cluster, vf_ecs_task_definition and vf_ecs_service,
-and of their families vf_ecs_task_definitions and vf_ecs_services (what they compare is pure,
-in vf_ecs and vf_ecs_services)."""
+"""The ECS read and apply steps of vf_ecs_cluster, vf_ecs_task_definitions and
+vf_ecs_services (what they compare is pure, in vf_ecs and vf_ecs_services)."""
 
 from __future__ import annotations
 

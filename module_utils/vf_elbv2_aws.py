@@ -1,7 +1,7 @@
 """The ELBv2 calls the edge modules share (what they compare is pure, in vf_elbv2).
 
 One way to find a target group by name, one way to read tags in batches of 20, and the read
-and apply steps of vf_target_group, vf_load_balancer and vf_listener_rules.
+and apply steps of vf_target_groups, vf_load_balancer and vf_listener_rules.
 """
 
 from __future__ import annotations

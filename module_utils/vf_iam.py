@@ -9,7 +9,7 @@ from typing import Any
 from ansible.module_utils.vf_aws import canonical_json, tag_changes
 from ansible.module_utils.vf_module import Plan, deletion, tag_plan
 
-# The options of one role (vf_iam_role's; each item of vf_iam_roles takes them but ``state``).
+# The options of one role (each item of vf_iam_roles takes them but ``state``).
 ROLE_OPTIONS = {
     "name": {"type": "str", "required": True},
     "path": {"type": "str", "default": "/"},
@@ -64,7 +64,7 @@ def role_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) 
     return changes
 
 
-# --- the plan of vf_iam_role and vf_iam_roles -------------------------------------------------
+# --- the plan of a vf_iam_roles item ----------------------------------------------------------
 
 
 def document(value: Any) -> Any:

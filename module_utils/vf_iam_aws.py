@@ -1,4 +1,4 @@
-"""The IAM read and apply steps of vf_iam_role and vf_iam_roles (what they compare is pure, in
+"""The IAM read and apply steps of vf_iam_roles (what it compares is pure, in
 vf_iam)."""
 
 from __future__ import annotations

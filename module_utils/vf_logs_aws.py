@@ -1,4 +1,4 @@
-"""The CloudWatch Logs read and apply steps of vf_log_group (what it compares is pure, in
+"""The CloudWatch Logs read and apply steps of vf_log_groups (what it compares is pure, in
 vf_logs)."""
 
 from __future__ import annotations
