@@ -93,9 +93,7 @@ source:
 
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_acm import (
-    certificate_plan,
-)
+from ansible.module_utils.vf_acm import certificate_plan
 from ansible.module_utils.vf_acm_aws import apply_certificate, read_certificate
 from ansible.module_utils.vf_module import module_args, reconcile
 

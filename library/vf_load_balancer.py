@@ -106,9 +106,7 @@ listeners:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_elbv2 import (
-    load_balancer_plan,
-)
+from ansible.module_utils.vf_elbv2 import load_balancer_plan
 from ansible.module_utils.vf_elbv2_aws import (
     apply_load_balancer,
     read_load_balancer,

@@ -161,9 +161,7 @@ status:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_module import module_args, reconcile
-from ansible.module_utils.vf_rds import (
-    instance_plan,
-)
+from ansible.module_utils.vf_rds import instance_plan
 from ansible.module_utils.vf_rds_aws import apply_instance, read_instance
 
 OPTIONS = {

@@ -111,9 +111,7 @@ arn:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_module import module_args, reconcile
-from ansible.module_utils.vf_s3 import (
-    bucket_plan,
-)
+from ansible.module_utils.vf_s3 import bucket_plan
 from ansible.module_utils.vf_s3_aws import apply_bucket, read_bucket
 
 OPTIONS = {

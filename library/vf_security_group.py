@@ -81,9 +81,7 @@ name:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_ec2 import (
-    security_group_plan,
-)
+from ansible.module_utils.vf_ec2 import security_group_plan
 from ansible.module_utils.vf_ec2_aws import apply_security_group, read_security_group
 from ansible.module_utils.vf_module import module_args, reconcile
 

@@ -98,9 +98,7 @@ attributes:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_module import module_args, reconcile
-from ansible.module_utils.vf_sqs import (
-    queue_plan,
-)
+from ansible.module_utils.vf_sqs import queue_plan
 from ansible.module_utils.vf_sqs_aws import apply_sqs_queue, read_sqs_queue
 
 OPTIONS = {
