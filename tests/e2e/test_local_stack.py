@@ -1,4 +1,5 @@
-"""Issue 2's promises, checked on the whole platform as `make up` brings it up."""
+"""What docs/ARCHITECTURE.md ("The local twin") promises, checked on the whole platform as
+`make up` brings it up."""
 
 from __future__ import annotations
 
