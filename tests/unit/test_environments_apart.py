@@ -1,11 +1,13 @@
 """Environments that cannot collide: every inventory declares its own site name, origin name,
 bucket and user pool (playbooks/preflight.yml refuses a run otherwise, by
-plugins/lookup/vf_sibling_collisions.py's ``collisions``)."""
+plugins/lookup/vf_sibling_collisions.py's ``collisions``); prod's user pool has deletion
+protection; no inventory lets a teardown delete media unless it says so."""
 
 from __future__ import annotations
 
 import importlib.util
 
+import pytest
 from ansible.template import trust_as_template
 
 from tests.support.ansible_runner import ROOT
@@ -81,3 +83,13 @@ def test_every_environment_declares_its_own_names():
 def test_the_placeholders_carry_the_environment():
     for env in ("dev", "prod"):
         assert f"-{env}-" in rendered(env, "videoforge_bucket")
+
+
+@pytest.mark.parametrize(("env", "protected"), [("prod", True), ("dev", False), ("local", False)])
+def test_prods_user_pool_has_deletion_protection(env, protected):
+    assert rendered(env, "identity_deletion_protection", "playbooks/identity.yml", ("identity",)) is protected
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_no_inventory_lets_a_teardown_delete_media_unless_it_says_so(env):
+    assert rendered(env, "teardown_delete_data", "playbooks/teardown.yml", ("teardown",)) is False
