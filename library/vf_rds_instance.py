@@ -36,7 +36,10 @@ options:
     description: The instance class (C(db.t4g.micro)). Required to create.
     type: str
   allocated_storage:
-    description: Storage, GiB. Required to create; can only grow.
+    description:
+      - Storage, GiB. Required to create; can only grow.
+      - With storage autoscaling on (I(max_allocated_storage)) this is the least storage; what RDS has
+        grown past it, up to the maximum, is left alone.
     type: int
   max_allocated_storage:
     description: Upper limit of storage autoscaling, GiB; C(0) turns it off.

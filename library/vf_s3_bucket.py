@@ -53,7 +53,8 @@ options:
     type: int
     default: 0
   state:
-    description: C(present) or C(absent) (an absent bucket must be empty unless I(force_delete)).
+    description:
+      - C(present) or C(absent). A bucket that holds objects is kept by C(absent) unless I(force_delete).
     type: str
     choices: [present, absent]
     default: present
@@ -67,6 +68,8 @@ options:
     description:
       - With I(state=absent), first delete every object, object version and unfinished
         multipart upload, so a bucket that holds media can be removed (teardown).
+      - Without it, a bucket that holds any (objects, versions, delete markers or unfinished
+        multipart uploads) is kept, unchanged, with a warning and C(kept) in the result.
     type: bool
     default: false
 extends_documentation_fragment: [vf_aws, vf_aws.tags]
@@ -106,6 +109,10 @@ arn:
   description: The bucket ARN.
   returned: always
   type: str
+kept:
+  description: With I(state=absent) and no I(force_delete), the bucket holds objects and was kept.
+  returned: when kept
+  type: bool
 """
 
 

@@ -98,12 +98,21 @@ def declared_instance(p: Mapping[str, Any], check_mode: bool) -> dict[str, Any]:
     return want
 
 
+def grown_by_autoscaling(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    """Whether the storage is past the declared size but within the declared maximum: storage
+    autoscaling (on when a maximum is declared) grew it, which is not drift."""
+    declared, maximum = want["allocated_storage"], want["max_allocated_storage"]
+    return bool(maximum) and declared is not None and declared < (have["allocated_storage"] or 0) <= maximum
+
+
 def instance_changes(have: Mapping[str, Any], want: Mapping[str, Any]) -> dict[str, Any]:
     """ModifyDBInstance arguments for what differs (options declared as None are not managed)."""
     fixed = [o for o in IMMUTABLE if want[o] is not None and have[o] is not None and want[o] != have[o]]
     if fixed:
         shown = ", ".join(f"{o} {have[o]!r} -> {want[o]!r}" for o in fixed)
         raise ReconcileError(f"database: cannot change {shown} on an existing instance")
+    if grown_by_autoscaling(have, want):
+        want = {**want, "allocated_storage": have["allocated_storage"]}
     if want["allocated_storage"] is not None and want["allocated_storage"] < (have["allocated_storage"] or 0):
         raise ReconcileError(
             f"database: allocated_storage cannot shrink"

@@ -57,10 +57,19 @@ def read_bucket(aws, p: dict) -> dict | None:
                 "head_bucket", "BucketNameTaken", f"bucket {name} exists but is not yours"
             ) from err
         raise
+    if p["state"] == "absent":
+        return {"holds_objects": holds_objects(s3, name)}
     return {
         setting: of(optional(s3, call, missing, key, name))
         for setting, (call, missing, key, of) in SETTING_READS.items()
     }
+
+
+def holds_objects(s3, name: str) -> bool:
+    """Whether the bucket holds anything S3 would refuse to delete it with, or media on its way in."""
+    versions = s3.call("list_object_versions", Bucket=name, MaxKeys=1)
+    uploads = s3.call("list_multipart_uploads", Bucket=name, MaxUploads=1)
+    return bool(versions.get("Versions") or versions.get("DeleteMarkers") or uploads.get("Uploads"))
 
 
 def optional(s3, operation: str, missing: tuple[str, ...], key: str, name: str):
