@@ -103,6 +103,7 @@ def start_caddy(
         **os.environ,
         "XDG_CONFIG_HOME": str(tmp / "caddy-config"),
         "XDG_DATA_HOME": str(tmp / "caddy-data"),
+        **({"GOMAXPROCS": str(cores)} if cores else {}),
     }
     log = (tmp / f"caddy-{port}.log").open("wb")
     proc = subprocess.Popen(
@@ -162,6 +163,7 @@ def hits_against_static(aws_url: str, tmp: Path) -> dict:
     bucket, video, objects = store_objects(aws_url, tmp)
     signing = cdn.signing_key(aws_url, REGION)
     distribution = cdn.distribution(aws_url, bucket)
+    cdn.admit(aws_url, REGION, bucket, distribution)
     twin = cdn.start_twin(twin_config(aws_url, bucket, distribution, signing, "http://127.0.0.1:9"), tmp)
     crt, private = twin.pki_dir / "site.crt", twin.pki_dir / "site.key"
     caddies = {

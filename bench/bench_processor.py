@@ -1,4 +1,4 @@
-"""The processor against its baseline, side by side in one run (issue 11):
+"""The processor against its baseline, side by side in one run:
 
 - wall: a 60 s 1080p job (message sent -> video ready in the database, through the real
   worker, moto S3 over HTTP and PostgreSQL) against the bare FFmpeg ladder command on the

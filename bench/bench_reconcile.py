@@ -7,8 +7,8 @@ Each side gets its own fresh AWS endpoint (``python -m twin.emulator``) on a fre
 port, stopped afterwards:
 
 - ``ours``: the plays of site.yml that reconcile AWS (network ... processor) with the local
-  inventory, and a private PostgreSQL for database.yml's migrations (the seven plays issue 11
-  first measured no longer run without database.yml: the services read the outputs it publishes);
+  inventory, and a private PostgreSQL for database.yml's migrations (the seven plays first
+  measured no longer run without database.yml: the services read the outputs it publishes);
 - ``baseline``: amazon.aws 10.1.2 + community.aws 10.0.0 (from the ansible 12.3.0 wheel)
   provisioning the same architecture (bench/collections/reconcile.yml);
 - ``site``: the whole ``site.yml`` as ``make up`` runs it, on a stack of its own (free ports,
@@ -62,7 +62,7 @@ DATABASE_PLAY = "playbooks/database.yml"
 NO_OUTPUTS = "_excluding_ssm_parameters"
 # Each run's output, callback lines and endpoint log stay here until the next run (gitignored).
 RUNS = HERE / "results" / "reconcile-runs"
-# Issue 11's bars for today's resources on this machine.
+# The bars for today's resources on this machine.
 TARGETS = {"aws_plays_noop_seconds": 13, "make_up_noop_seconds": 20}
 
 
@@ -257,7 +257,7 @@ def compare(ours: dict, theirs: dict) -> dict:
 
 
 def targets(result: dict) -> dict:
-    """Issue 11's bars: the AWS plays' no-op re-run at most 13 s with changed=0; make up at most 20 s."""
+    """The bars: the AWS plays' no-op re-run at most 13 s with changed=0; make up at most 20 s."""
     ours = result.get("ours", {}).get("noop_rerun") or {}
     site = result.get("site", {}).get("noop_rerun") or {}
     return {

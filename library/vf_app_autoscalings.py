@@ -10,7 +10,7 @@ module: vf_app_autoscalings
 short_description: Register several scalable targets (min/max) with their target tracking policies in one task
 description:
   - Reconciles each declared scalable target and its target tracking policies exactly as
-    M(vf_app_autoscaling) does one (minimum and maximum capacity; policies on CPU, memory and
+    one would be on its own (minimum and maximum capacity; policies on CPU, memory and
     C(ALBRequestCountPerTarget), each put again only when its normalized configuration
     differs), in one module run (one process, one client) for the whole list.
   - The result has one entry per target in C(results) (its label as C(item), C(changed),
@@ -19,7 +19,7 @@ description:
   - One declared list is the whole family; scalable targets not in it are left alone.
 options:
   scalable_targets:
-    description: The scalable targets, each with the options of M(vf_app_autoscaling) but I(state).
+    description: The scalable targets, each reconciled on its own.
     type: list
     elements: dict
     required: true
@@ -36,7 +36,7 @@ options:
       min_capacity: {description: Minimum capacity. Required with I(state=present)., type: int}
       max_capacity: {description: Maximum capacity. Required with I(state=present)., type: int}
       policies:
-        description: Target tracking policies, as M(vf_app_autoscaling) takes them.
+        description: Target tracking policies.
         type: list
         elements: dict
         default: []
@@ -82,7 +82,7 @@ EXAMPLES = r"""
 RETURN = r"""
 results:
   description:
-    - Per target, in the declared order, what M(vf_app_autoscaling) returns (C(resource_id),
+    - Per target, in the declared order, its result (C(resource_id),
       C(policy_arns)), with C(item) (its label), C(changed) and C(changes).
   returned: always
   type: list

@@ -126,9 +126,9 @@ desired_capacity:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_autoscaling import REFRESH_DONE, REFRESH_RUNNING, group_plan
-from ansible.module_utils.vf_aws import ROLE_NOT_YET, AwsError
-from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
+from ansible.module_utils.vf_autoscaling import group_plan
+from ansible.module_utils.vf_autoscaling_aws import apply_group, read_group
+from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -150,120 +150,11 @@ OPTIONS = {
     "wait_timeout": {"type": "int", "default": 600},
 }
 
-# What an endpoint without instance refresh answers (an HTML error page, or no such action).
-NOT_THE_API = frozenset({"ResponseParserError", "InvalidAction", "NotImplemented"})
-
-
-def describe(asg, name: str) -> dict | None:
-    """describe_auto_scaling_groups' entry (not one being deleted), or None."""
-    groups = asg.paginate("describe_auto_scaling_groups", "AutoScalingGroups", AutoScalingGroupNames=[name])
-    return next((g for g in groups if g.get("Status") != "Delete in progress"), None)
-
-
-def read(aws, p: dict) -> dict:
-    """The group, and its instance refreshes (newest first) when it has instances to roll."""
-    asg = aws("autoscaling")
-    group = describe(asg, p["name"])
-    found = {"group": group, "refreshes": [], "refresh_supported": True}
-    if group and group.get("Instances") and p["instance_refresh"] and p["state"] == "present":
-        try:
-            found["refreshes"] = asg.call(
-                "describe_instance_refreshes", AutoScalingGroupName=p["name"], MaxRecords=1
-            )["InstanceRefreshes"]
-        except AwsError as err:
-            if err.code not in NOT_THE_API:
-                raise
-            found["refresh_supported"] = False
-    return found
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Delete, create, or update the group, its metrics and tags; a new template version rolls
-    the instances (instance refresh)."""
-    asg, name, changes = aws("autoscaling"), p["name"], plan.changes
-    if plan.steps.get("delete"):
-        asg.call("delete_auto_scaling_group", AutoScalingGroupName=name, ForceDelete=True)
-        asg.wait_until(
-            lambda: describe(asg, name),
-            lambda g: g is None,
-            p["wait_timeout"],
-            f"Auto Scaling Group {name} to be deleted",
-            interval=5,
-        )
-        return {}
-    request = plan.steps["request"]
-    if "create" in changes:
-        tags = [{"Key": k, "Value": str(v), "PropagateAtLaunch": True} for k, v in sorted(p["tags"].items())]
-        asg.call("create_auto_scaling_group", not_yet=ROLE_NOT_YET, **request, Tags=tags)
-    elif set(changes) - {"tags", "metrics"}:
-        asg.call("update_auto_scaling_group", not_yet=ROLE_NOT_YET, **request)
-    if plan.steps["stale_metrics"] and "metrics" in changes:
-        asg.call("disable_metrics_collection", AutoScalingGroupName=name, Metrics=plan.steps["stale_metrics"])
-    if p["metrics"] and ("metrics" in changes or "create" in changes):
-        asg.call(
-            "enable_metrics_collection",
-            AutoScalingGroupName=name,
-            Metrics=p["metrics"],
-            Granularity="1Minute",
-        )
-    if "tags" in changes:
-        apply_group_tags(asg, name, p["tags"], plan.steps["tag"], plan.steps["untag"])
-    out = {}
-    if plan.steps["refresh"]:
-        out["instance_refresh"] = roll(asg, plan.steps["refresh"], p)
-    fresh = describe(asg, name)
-    return {**out, "arn": fresh["AutoScalingGroupARN"], "desired_capacity": fresh["DesiredCapacity"]}
-
-
-def apply_group_tags(asg, name: str, tags: dict, to_set: list, to_delete: list) -> None:
-    """Set and delete group tags; every declared tag propagates to the instances."""
-    ident = {"ResourceId": name, "ResourceType": "auto-scaling-group"}
-    if to_delete:
-        asg.call("delete_tags", Tags=[{**ident, "Key": k} for k in to_delete])
-    if to_set:
-        tagged = [{**ident, "Key": k, "Value": str(tags[k]), "PropagateAtLaunch": True} for k in to_set]
-        asg.call("create_or_update_tags", Tags=tagged)
-
-
-def roll(asg, request: dict, p: dict) -> dict:
-    """Start the instance refresh (or follow the one already running) and, with
-    I(instance_refresh_wait), poll it: anything but Successful fails the task with its reason."""
-    name = p["name"]
-    try:
-        refresh_id = asg.call("start_instance_refresh", **request)["InstanceRefreshId"]
-    except AwsError as err:
-        if err.code != "InstanceRefreshInProgress":
-            raise ReconcileError(
-                f"the instance refresh of {name} did not start: {err.code}: {err.message}"
-            ) from err
-        running = asg.call("describe_instance_refreshes", AutoScalingGroupName=name, MaxRecords=1)[
-            "InstanceRefreshes"
-        ]
-        refresh_id = running[0]["InstanceRefreshId"]
-    if not p["instance_refresh_wait"]:
-        return {"id": refresh_id, "status": "Pending"}
-    ended = asg.wait_until(
-        lambda: asg.call(
-            "describe_instance_refreshes", AutoScalingGroupName=name, InstanceRefreshIds=[refresh_id]
-        )["InstanceRefreshes"][0],
-        lambda r: r["Status"] not in REFRESH_RUNNING,
-        p["instance_refresh_timeout"],
-        f"the instance refresh {refresh_id} of {name}",
-        interval=15,
-    )
-    outcome = {"id": refresh_id, "status": ended["Status"]}
-    if ended["Status"] != REFRESH_DONE:
-        reason = ended.get("StatusReason") or "no reason given"
-        raise ReconcileError(
-            f"the instance refresh of {name} ended {ended['Status']}: {reason}", instance_refresh=outcome
-        )
-    return outcome
-
 
 def main() -> None:
     """Reconcile one Auto Scaling Group."""
     module = AnsibleModule(**module_args(OPTIONS, required_if=[("state", "present", ["launch_template"])]))
-    reconcile(module, read, group_plan, apply)
+    reconcile(module, read_group, group_plan, apply_group)
 
 
 if __name__ == "__main__":

@@ -64,12 +64,11 @@ uri:
   type: str
 """
 
-import base64
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import AwsError, dict_to_tags, tags_to_dict
 from ansible.module_utils.vf_ecr import repository_plan
-from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+from ansible.module_utils.vf_ecr_aws import apply_repository, read_repository
+from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -81,69 +80,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The repository with its tags, whether I(image_tag) is pushed, and a registry login."""
-    ecr = aws("ecr")
-    try:
-        repo = ecr.call("describe_repositories", repositoryNames=[p["name"]])["repositories"][0]
-        repo["tags"] = tags_to_dict(
-            ecr.call("list_tags_for_resource", resourceArn=repo["repositoryArn"]).get("tags")
-        )
-    except AwsError as err:
-        if err.code != "RepositoryNotFoundException":
-            raise
-        repo = None
-    return {"repository": repo, "extras": extras(aws, p, repo is not None) if p["state"] == "present" else {}}
-
-
-def extras(aws, p: dict, exists: bool) -> dict:
-    """The read-only extras: whether a tag is pushed, and a registry login (its password hidden)."""
-    ecr, out = aws("ecr"), {}
-    if p["image_tag"]:
-        out["image_exists"] = False
-        if exists:
-            try:
-                ecr.call("describe_images", repositoryName=p["name"], imageIds=[{"imageTag": p["image_tag"]}])
-                out["image_exists"] = True
-            except AwsError as err:
-                if err.code != "ImageNotFoundException":
-                    raise
-    if p["return_login"]:
-        data = ecr.call("get_authorization_token")["authorizationData"][0]
-        username, _, password = base64.b64decode(data["authorizationToken"]).decode().partition(":")
-        aws.hide(password)
-        out["login"] = {"username": username, "password": password, "registry": data["proxyEndpoint"]}
-    return out
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create, or update the repository's settings and tags."""
-    ecr, name, changes = aws("ecr"), p["name"], plan.changes
-    if "create" in changes:
-        req = {
-            "repositoryName": name,
-            "imageTagMutability": p["image_tag_mutability"],
-            "imageScanningConfiguration": {"scanOnPush": p["scan_on_push"]},
-        }
-        if p["tags"]:
-            req["tags"] = dict_to_tags(p["tags"])
-        repo = ecr.call("create_repository", **req)["repository"]
-        return {"arn": repo["repositoryArn"], "uri": repo["repositoryUri"]}
-    if "image_tag_mutability" in changes:
-        ecr.call(
-            "put_image_tag_mutability", repositoryName=name, imageTagMutability=p["image_tag_mutability"]
-        )
-    if "scan_on_push" in changes:
-        scanning = {"scanOnPush": p["scan_on_push"]}
-        ecr.call("put_image_scanning_configuration", repositoryName=name, imageScanningConfiguration=scanning)
-    apply_tags(ecr, "ecr", plan.result["arn"], plan.steps["tags"]["set"], plan.steps["tags"]["remove"])
-    return {}
-
-
 def main() -> None:
     """Reconcile one ECR repository."""
     module = AnsibleModule(**module_args(OPTIONS))
-    reconcile(module, read, repository_plan, apply)
+    reconcile(module, read_repository, repository_plan, apply_repository)
 
 
 if __name__ == "__main__":

@@ -45,9 +45,9 @@ arn:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import dict_to_tags
+from ansible.module_utils.vf_ecs_aws import apply_cluster, read_cluster
 from ansible.module_utils.vf_ecs_services import cluster_plan
-from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -60,41 +60,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict | None:
-    """The ACTIVE cluster of that name with its tags and settings, or None."""
-    resp = aws("ecs").call("describe_clusters", clusters=[p["name"]], include=["TAGS", "SETTINGS"])
-    return next((c for c in resp.get("clusters", []) if c.get("status") == "ACTIVE"), None)
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create, or update the cluster's settings, capacity providers and tags."""
-    ecs, name, changes = aws("ecs"), p["name"], plan.changes
-    settings = [{"name": "containerInsights", "value": p["container_insights"]}]
-    if "create" in changes:
-        req = {"clusterName": name, "settings": settings}
-        if p["capacity_providers"]:
-            req["capacityProviders"] = p["capacity_providers"]
-        if p["tags"]:
-            req["tags"] = dict_to_tags(p["tags"], "key", "value")
-        return {"arn": ecs.call("create_cluster", **req)["cluster"]["clusterArn"]}
-    if "container_insights" in changes:
-        ecs.call("update_cluster_settings", cluster=name, settings=settings)
-    if "capacity_providers" in changes:
-        ecs.call(
-            "put_cluster_capacity_providers",
-            cluster=name,
-            capacityProviders=p["capacity_providers"],
-            defaultCapacityProviderStrategy=[],
-        )
-    tags = plan.steps["tags"]
-    apply_tags(ecs, "ecs", plan.result["arn"], tags["set"], tags["remove"])
-    return {}
-
-
 def main() -> None:
     """Reconcile one ECS cluster."""
     module = AnsibleModule(**module_args(OPTIONS))
-    reconcile(module, read, cluster_plan, apply)
+    reconcile(module, read_cluster, cluster_plan, apply_cluster)
 
 
 if __name__ == "__main__":

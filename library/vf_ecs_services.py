@@ -9,11 +9,11 @@ DOCUMENTATION = r"""
 module: vf_ecs_services
 short_description: Create, update or delete several ECS Fargate services of one cluster in one task
 description:
-  - Reconciles each declared service exactly as M(vf_ecs_service) does one (task definition,
+  - Reconciles each declared service on its own (task definition,
     network configuration, target groups, Cloud Map registries, rolling update percentages, the
     circuit breaker, the health check grace period, tags; the desired count left alone when auto
     scaling owns it), in one module run (one process, one client) for the whole list.
-  - A service with I(wait=true) is waited for, as M(vf_ecs_service) waits, before the next one
+  - A service with I(wait=true) is waited for before the next one
     is reconciled; a failed rollout fails the task naming the service.
   - The result has one entry per service in C(results) (its label as C(item), C(changed),
     C(changes), C(arn), C(task_definition)), and C(--diff) shows a before/after per service that differs.
@@ -24,7 +24,7 @@ options:
     type: str
     required: true
   services:
-    description: The services, each with the options of M(vf_ecs_service) but I(cluster) and I(state).
+    description: The services, each reconciled on its own in I(cluster).
     type: list
     elements: dict
     required: true
@@ -55,7 +55,7 @@ options:
       security_groups: {description: Security groups of the tasks., type: list, elements: str, default: []}
       assign_public_ip: {description: Give the tasks a public IP., type: bool, default: false}
       load_balancers:
-        description: Target groups the tasks register in, as M(vf_ecs_service) takes them.
+        description: Target groups the tasks register in.
         type: list
         elements: dict
         default: []
@@ -64,7 +64,7 @@ options:
           container_name: {description: The container that receives the traffic., type: str, required: true}
           container_port: {description: The container port., type: int, required: true}
       service_registries:
-        description: Cloud Map services the tasks register in, as M(vf_ecs_service) takes them.
+        description: Cloud Map services the tasks register in.
         type: list
         elements: dict
         default: []
@@ -121,7 +121,7 @@ EXAMPLES = r"""
 RETURN = r"""
 results:
   description:
-    - Per service, in the declared order, what M(vf_ecs_service) returns (C(arn),
+    - Per service, in the declared order, its result (C(arn),
       C(task_definition), C(desired_count), C(desired_count_managed_by_autoscaling),
       C(deployment_state)), with C(item) (its label), C(changed) and C(changes).
   returned: always

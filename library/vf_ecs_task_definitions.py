@@ -9,18 +9,17 @@ DOCUMENTATION = r"""
 module: vf_ecs_task_definitions
 short_description: Register revisions of several ECS task definition families in one task, only on change
 description:
-  - Reconciles each declared task definition family exactly as M(vf_ecs_task_definition) does
-    one (the declared definition compared with the family's latest C(ACTIVE) revision, both
-    normalized the way ECS stores them; a new revision only on a real change; the
-    I(keep_revisions) newest active revisions kept), in one module run (one process, one
-    client) for the whole list.
+  - Reconciles each declared task definition family on its own (the declared definition
+    compared with the family's latest C(ACTIVE) revision, both normalized the way ECS stores
+    them; a new revision only on a real change; the I(keep_revisions) newest active revisions
+    kept), in one module run (one process, one client) for the whole list.
   - The result has one entry per family in C(results) (its label as C(item), C(changed),
     C(changes), C(arn), C(revision)), and C(--diff) shows a before/after per family that differs.
   - With I(state=absent) every active revision of every listed family is deregistered.
   - One declared list is the whole family of resources; task definition families not in it are left alone.
 options:
   task_definitions:
-    description: The families, each with the options of M(vf_ecs_task_definition) but I(state).
+    description: The families, each reconciled on its own.
     type: list
     elements: dict
     required: true
@@ -86,7 +85,7 @@ EXAMPLES = r"""
 RETURN = r"""
 results:
   description:
-    - Per family, in the declared order, what M(vf_ecs_task_definition) returns (C(arn),
+    - Per family, in the declared order, its result (C(arn),
       C(revision), C(registered), C(deregistered)), with C(item) (its label), C(changed) and C(changes).
   returned: always
   type: list

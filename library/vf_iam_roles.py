@@ -8,18 +8,18 @@ DOCUMENTATION = r"""
 module: vf_iam_roles
 short_description: Create, update, read or delete several IAM roles in one task
 description:
-  - Reconciles each declared role exactly as M(vf_iam_role) does one (trust policy, inline
+  - Reconciles each declared role on its own (trust policy, inline
     policies compared with C(canonical_json), managed policies, an instance profile of the same
     name, description, session duration, tags), in one module run (one process, one client,
     one account lookup) for the whole list.
-  - With I(state=read) nothing changes; with I(state=absent) every role is deleted as
-    M(vf_iam_role) deletes one (instance profile and policies first).
+  - With I(state=read) nothing changes; with I(state=absent) every role is deleted
+    (instance profile and policies first).
   - The result has one entry per role in C(results) (its name as C(item), C(changed),
     C(changes)), and C(--diff) shows a before/after per role that differs.
   - One declared list is the whole family; roles not in it are left alone.
 options:
   roles:
-    description: The roles, each with the options of M(vf_iam_role) but I(state).
+    description: The roles, each reconciled on its own.
     type: list
     elements: dict
     required: true
@@ -72,7 +72,7 @@ EXAMPLES = r"""
 RETURN = r"""
 results:
   description:
-    - Per role, in the declared order, what M(vf_iam_role) returns (C(arn), C(account_id),
+    - Per role, in the declared order, its result (C(arn), C(account_id),
       C(exists), C(inline_policies), C(instance_profile_arn)), with C(item) (its name),
       C(changed) and C(changes).
   returned: always

@@ -109,11 +109,10 @@ image_id:
   type: str
 """
 
-import uuid
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import ROLE_NOT_YET, AwsError, dict_to_tags
 from ansible.module_utils.vf_ec2 import launch_template_plan
+from ansible.module_utils.vf_ec2_aws import apply_launch_template, read_launch_template
 from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
@@ -147,58 +146,12 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The template, its default version's data, and the image (from SSM unless given)."""
-    ec2 = aws("ec2")
-    try:
-        template = ec2.call("describe_launch_templates", LaunchTemplateNames=[p["name"]])["LaunchTemplates"][
-            0
-        ]
-    except AwsError as err:
-        if "NotFound" not in err.code:
-            raise
-        template = None
-    data = None
-    if template:
-        versions = ec2.call(
-            "describe_launch_template_versions",
-            LaunchTemplateId=template["LaunchTemplateId"],
-            Versions=["$Default"],
-        )
-        data = versions["LaunchTemplateVersions"][0]["LaunchTemplateData"]
-    image_id = p["image_id"]
-    if not image_id and p["state"] == "present":
-        image_id = aws("ssm").call("get_parameter", Name=p["image_ssm_parameter"])["Parameter"]["Value"]
-    return {"template": template, "data": data, "image_id": image_id}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create, or add a version and make it the default (the group's refresh rolls it out)."""
-    ec2, data = aws("ec2"), plan.steps.get("data")
-    template_id = plan.result["id"]
-    # The client token makes a retry after a timeout return what the first request made (not a
-    # second version); EC2 may refuse a just-made instance profile until IAM has settled.
-    once = {"ClientToken": str(uuid.uuid4()), "not_yet": ROLE_NOT_YET}
-    if template_id is None:
-        req = {"LaunchTemplateName": p["name"], "LaunchTemplateData": data}
-        if p["tags"]:
-            req["TagSpecifications"] = [{"ResourceType": "launch-template", "Tags": dict_to_tags(p["tags"])}]
-        created = ec2.call("create_launch_template", **once, **req)["LaunchTemplate"]
-        return {"id": created["LaunchTemplateId"], "default_version": 1, "latest_version": 1}
-    version = ec2.call(
-        "create_launch_template_version", **once, LaunchTemplateId=template_id, LaunchTemplateData=data
-    )
-    number = int(version["LaunchTemplateVersion"]["VersionNumber"])
-    ec2.call("modify_launch_template", LaunchTemplateId=template_id, DefaultVersion=str(number))
-    return {"default_version": number, "latest_version": number}
-
-
 def main() -> None:
     """Reconcile one launch template."""
     module = AnsibleModule(
         **module_args(OPTIONS, tags=False, required_if=[("state", "present", ["instance_type"])])
     )
-    reconcile(module, read, launch_template_plan, apply)
+    reconcile(module, read_launch_template, launch_template_plan, apply_launch_template)
 
 
 if __name__ == "__main__":

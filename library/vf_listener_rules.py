@@ -118,16 +118,12 @@ kept_undeclared:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import dict_to_tags
-from ansible.module_utils.vf_elbv2 import aws_actions
 from ansible.module_utils.vf_elbv2_aws import (
-    describe_load_balancer,
-    listeners_by_port,
-    resource_tags,
-    target_group_arns,
+    apply_listener_rules,
+    read_listener_rules,
 )
-from ansible.module_utils.vf_elbv2_rules import aws_conditions, forward_targets, listener_rules_plan
-from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
+from ansible.module_utils.vf_elbv2_rules import listener_rules_plan
+from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
     "listener_arn": {"type": "str"},
@@ -145,57 +141,6 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The listener's rules with their tags, and the ARNs of the target groups rules name."""
-    elb = aws("elbv2")
-    listener_arn = p["listener_arn"]
-    if listener_arn is None:
-        if not p["load_balancer"]:
-            raise ReconcileError("give listener_arn, or load_balancer and port")
-        lb = describe_load_balancer(elb, p["load_balancer"])
-        found = listeners_by_port(elb, lb["LoadBalancerArn"]).get(p["port"]) if lb else None
-        listener_arn = found["ListenerArn"] if found else ""
-    rules = elb.paginate("describe_rules", "Rules", ListenerArn=listener_arn) if listener_arn else []
-    tags = resource_tags(elb, [r["RuleArn"] for r in rules if not r.get("IsDefault")])
-    targets = forward_targets(p["rules"], p["target_groups"]) if p["state"] == "present" else []
-    return {
-        "listener_arn": listener_arn,
-        "rules": rules,
-        "tags": tags,
-        "target_groups": target_group_arns(elb, targets),
-    }
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Purge (freeing priorities), move the kept rules, create the new ones, modify the changed."""
-    elb, steps = aws("elbv2"), plan.steps
-    for arn in steps["delete"]:
-        elb.call("delete_rule", RuleArn=arn)
-    if p["state"] == "absent":
-        return {}
-    for arn, priority in steps["moves"]:
-        elb.call("set_rule_priorities", RulePriorities=[{"RuleArn": arn, "Priority": priority}])
-    rules = {name: dict(rule) for name, rule in plan.result["rules"].items()}
-    for name, want in steps["create"].items():
-        made = elb.call(
-            "create_rule",
-            ListenerArn=plan.result["listener_arn"],
-            Priority=want["priority"],
-            Conditions=aws_conditions(want["conditions"]),
-            Actions=aws_actions(want["action"]),
-            Tags=dict_to_tags({**p["tags"], p["name_tag"]: name}),
-        )["Rules"][0]
-        rules[name]["arn"] = made["RuleArn"]
-    for arn, (fields, want) in steps["modify"].items():
-        params = {"RuleArn": arn}
-        if "conditions" in fields:
-            params["Conditions"] = aws_conditions(want["conditions"])
-        if "action" in fields:
-            params["Actions"] = aws_actions(want["action"])
-        elb.call("modify_rule", **params)
-    return {"rules": rules}
-
-
 def main() -> None:
     """Reconcile the named rules of one listener."""
     module = AnsibleModule(
@@ -206,7 +151,7 @@ def main() -> None:
             required_together=[("load_balancer", "port")],
         )
     )
-    reconcile(module, read, listener_rules_plan, apply)
+    reconcile(module, read_listener_rules, listener_rules_plan, apply_listener_rules)
 
 
 if __name__ == "__main__":

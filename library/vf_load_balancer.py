@@ -106,20 +106,12 @@ listeners:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import CERTIFICATE_NOT_YET, dict_to_tags
-from ansible.module_utils.vf_elbv2 import (
-    forward_refs,
-    listener_params,
-    load_balancer_plan,
-    load_balancer_result,
-)
+from ansible.module_utils.vf_elbv2 import load_balancer_plan
 from ansible.module_utils.vf_elbv2_aws import (
-    describe_load_balancer,
-    listeners_by_port,
-    resource_tags,
-    target_group_arns,
+    apply_load_balancer,
+    read_load_balancer,
 )
-from ansible.module_utils.vf_module import ReconcileError, apply_tags, module_args, reconcile
+from ansible.module_utils.vf_module import module_args, reconcile
 
 LISTENER_OPTIONS = {
     "port": {"type": "int", "required": True},
@@ -139,85 +131,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The ALB, its listeners and tags, and the ARNs of the target groups the listeners name."""
-    elb = aws("elbv2")
-    lb = describe_load_balancer(elb, p["name"])
-    listeners = listeners_by_port(elb, lb["LoadBalancerArn"]) if lb else {}
-    tags = resource_tags(elb, [lb["LoadBalancerArn"]]).get(lb["LoadBalancerArn"], {}) if lb else {}
-    refs = forward_refs(li.get("default_action") for li in p["listeners"]) if p["state"] == "present" else []
-    return {
-        "load_balancer": lb,
-        "listeners": listeners,
-        "tags": tags,
-        "target_groups": target_group_arns(elb, refs),
-    }
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create or update the ALB, then delete, create and modify its listeners as planned."""
-    elb, steps = aws("elbv2"), plan.steps
-    if steps["load_balancer"].get("create"):
-        out = load_balancer_result(p["name"], create(elb, p, steps), {})
-    else:
-        update(elb, plan)
-        out = dict(plan.result)
-    out["listeners"] = apply_listeners(elb, out["load_balancer_arn"], dict(plan.result["listeners"]), steps)
-    return out
-
-
-def apply_listeners(elb, arn: str, listeners: dict, steps: dict) -> dict:
-    """Delete the stale listeners, create the missing ones, modify the others: port -> ARN."""
-    for port, listener_arn in steps["stale"].items():
-        elb.call("delete_listener", ListenerArn=listener_arn)
-        listeners.pop(str(port), None)
-    for port, (fields, want) in steps["listeners"].items():
-        if fields == ["create"]:
-            made = elb.call(
-                "create_listener", LoadBalancerArn=arn, not_yet=CERTIFICATE_NOT_YET, **listener_params(want)
-            )["Listeners"][0]
-            listeners[str(port)] = made["ListenerArn"]
-        else:
-            listener = listeners[str(port)]
-            elb.call(
-                "modify_listener", ListenerArn=listener, not_yet=CERTIFICATE_NOT_YET, **listener_params(want)
-            )
-    return listeners
-
-
-def create(elb, p: dict, steps: dict) -> dict:
-    """Create the ALB and wait until it is active."""
-    request = {"Name": p["name"], "Subnets": p["subnets"], "Scheme": p["scheme"], "Type": "application"}
-    if steps["security_groups"]:
-        request["SecurityGroups"] = steps["security_groups"]
-    if p["tags"]:
-        request["Tags"] = dict_to_tags(p["tags"])
-    elb.call("create_load_balancer", **request)
-    lb = elb.wait_until(
-        lambda: describe_load_balancer(elb, p["name"]),
-        lambda d: d is not None and d["State"]["Code"] in ("active", "failed"),
-        p["wait_timeout"],
-        f"load balancer {p['name']} to become active",
-    )
-    if lb["State"]["Code"] == "failed":
-        raise ReconcileError(f"load balancer {p['name']} failed to provision: {lb['State']}")
-    return lb
-
-
-def update(elb, plan) -> None:
-    """Set the subnets, security groups and tags that differ on the existing ALB."""
-    arn, changes = plan.result["load_balancer_arn"], plan.steps["load_balancer"]
-    if "subnets" in changes:
-        elb.call("set_subnets", LoadBalancerArn=arn, Subnets=changes["subnets"])
-    if "security_groups" in changes:
-        elb.call("set_security_groups", LoadBalancerArn=arn, SecurityGroups=changes["security_groups"])
-    apply_tags(elb, "elbv2", arn, plan.steps["tags"]["set"], plan.steps["tags"]["remove"])
-
-
 def main() -> None:
     """Reconcile one ALB and its listeners."""
     module = AnsibleModule(**module_args(OPTIONS, required_if=[("state", "present", ["subnets"])]))
-    reconcile(module, read, load_balancer_plan, apply)
+    reconcile(module, read_load_balancer, load_balancer_plan, apply_load_balancer)
 
 
 if __name__ == "__main__":

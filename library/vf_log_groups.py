@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_log_groups
 short_description: Create, update or delete several CloudWatch Logs log groups in one task
 description:
-  - Reconciles each named log group's retention and tags exactly as M(vf_log_group) does one,
+  - Reconciles each named log group's retention and tags one by one,
     in one module run (one process, one client) for the whole list. With I(state=absent)
     they are deleted.
   - The result has one entry per group in C(results) (its name as C(item), C(changed),
@@ -36,7 +36,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 results:
-  description: Per group, in the order of I(names), what M(vf_log_group) returns, with C(item) (the name).
+  description: Per group, in the order of I(names), its result (C(name), C(arn)), with C(item) (the name).
   returned: always
   type: list
   elements: dict

@@ -80,7 +80,7 @@ author: VideoForge
 """
 
 EXAMPLES = r"""
-- name: Scale out when more than 5 jobs wait (the design document's simple alarm)
+- name: Scale out when more than 5 jobs wait (the catalog's simple alarm)
   vf_metric_alarm:
     name: video-forge-dev-queue-depth
     namespace: AWS/SQS
@@ -99,6 +99,7 @@ arn:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_cloudwatch import alarm_plan
+from ansible.module_utils.vf_cloudwatch_aws import apply_alarm, read_alarm
 from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
@@ -121,21 +122,6 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict | None:
-    """The metric alarm of that name, or None."""
-    alarms = aws("cloudwatch").paginate(
-        "describe_alarms", "MetricAlarms", AlarmNames=[p["name"]], AlarmTypes=["MetricAlarm"]
-    )
-    return next((a for a in alarms if a["AlarmName"] == p["name"]), None)
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Put the alarm (put_metric_alarm creates and replaces)."""
-    cw = aws("cloudwatch")
-    cw.call("put_metric_alarm", **plan.steps["put"])
-    return {"arn": (read(aws, p) or {}).get("AlarmArn")}
-
-
 def main() -> None:
     """Reconcile one CloudWatch alarm."""
     module = AnsibleModule(
@@ -146,7 +132,7 @@ def main() -> None:
             mutually_exclusive=[("metrics", "metric_name")],
         )
     )
-    reconcile(module, read, alarm_plan, apply)
+    reconcile(module, read_alarm, alarm_plan, apply_alarm)
 
 
 if __name__ == "__main__":

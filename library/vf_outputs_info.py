@@ -55,6 +55,7 @@ missing:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_module import module_args, reconcile
 from ansible.module_utils.vf_ssm import outputs_plan
+from ansible.module_utils.vf_ssm_aws import read_outputs
 
 OPTIONS = {
     "path": {"type": "str", "required": True},
@@ -62,21 +63,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The account, and full name -> value of the declared names that exist."""
-    ssm, path = aws("ssm"), p["path"].rstrip("/")
-    names = sorted({f"{path}/{key}" for key in p["names"]})
-    found: dict[str, str] = {}
-    for i in range(0, len(names), 10):  # get_parameters takes at most 10 names
-        for param in ssm.call("get_parameters", Names=names[i : i + 10])["Parameters"]:
-            found[param["Name"]] = param["Value"]
-    return {"account_id": aws.account_id(), "parameters": found}
-
-
 def main() -> None:
     """Read the published outputs."""
     module = AnsibleModule(**module_args(OPTIONS, state=False, tags=False))
-    reconcile(module, read, outputs_plan)
+    reconcile(module, read_outputs, outputs_plan)
 
 
 if __name__ == "__main__":

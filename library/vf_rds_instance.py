@@ -36,7 +36,10 @@ options:
     description: The instance class (C(db.t4g.micro)). Required to create.
     type: str
   allocated_storage:
-    description: Storage, GiB. Required to create; can only grow.
+    description:
+      - Storage, GiB. Required to create; can only grow.
+      - With storage autoscaling on (I(max_allocated_storage)) this is the least storage; what RDS has
+        grown past it, up to the maximum, is left alone.
     type: int
   max_allocated_storage:
     description: Upper limit of storage autoscaling, GiB; C(0) turns it off.
@@ -160,16 +163,9 @@ status:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import AwsError
-from ansible.module_utils.vf_module import ReconcileError, module_args, reconcile
-from ansible.module_utils.vf_rds import (
-    FAILED_STATES,
-    apply_tags,
-    describe_instance,
-    instance_plan,
-    instance_result,
-    instance_tags,
-)
+from ansible.module_utils.vf_module import module_args, reconcile
+from ansible.module_utils.vf_rds import instance_plan
+from ansible.module_utils.vf_rds_aws import apply_instance, read_instance
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -206,86 +202,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The instance (None when there is none) and its tags."""
-    instance = describe_instance(aws("rds"), p["name"])
-    return {"instance": instance, "tags": instance_tags(aws("rds"), instance)}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create, modify or delete the instance as planned."""
-    rds, steps = aws("rds"), plan.steps
-    if steps.get("delete"):
-        request = {"DBInstanceIdentifier": p["name"], "SkipFinalSnapshot": not steps["final_snapshot"]}
-        if steps["final_snapshot"]:
-            request["FinalDBSnapshotIdentifier"] = steps["final_snapshot"]
-        rds.call("delete_db_instance", **request)
-        if p["wait"]:
-            rds.wait_until(
-                lambda: describe_instance(rds, p["name"]),
-                lambda d: d is None,
-                p["wait_timeout"],
-                f"{p['name']} to be deleted",
-                15,
-            )
-        return {"status": "deleted"}
-    if "create" in steps:
-        create(rds, p, steps["create"])
-    else:
-        modify(rds, p, steps)
-    return instance_result(
-        p["name"], wait_available(rds, p) if p["wait"] else describe_instance(rds, p["name"])
-    )
-
-
-def create(rds, p: dict, request: dict) -> None:
-    """Create the instance. A create retried after a lost answer finds its own instance."""
-    try:
-        rds.call("create_db_instance", MasterUserPassword=p["master_password"], **request)
-    except AwsError as err:
-        if err.code != "DBInstanceAlreadyExists" or describe_instance(rds, p["name"]) is None:
-            raise
-
-
-def modify(rds, p: dict, steps: dict) -> None:
-    """Modify what differs (once the instance accepts changes), then its tags."""
-    arguments = dict(steps["modify"])
-    if steps["password"]:
-        arguments["MasterUserPassword"] = p["master_password"]
-    if arguments:
-        wait_available(rds, p)
-        rds.call(
-            "modify_db_instance",
-            DBInstanceIdentifier=p["name"],
-            ApplyImmediately=p["apply_immediately"],
-            **arguments,
-        )
-    apply_tags(rds, steps["arn"], steps["tags"])
-
-
-def wait_available(rds, p: dict) -> dict:
-    """Wait until the instance is available with no immediate change still being applied."""
-    described = rds.wait_until(
-        lambda: describe_instance(rds, p["name"]),
-        lambda d: (
-            d is not None and (d["DBInstanceStatus"] in FAILED_STATES or d["DBInstanceStatus"] == "available")
-        ),
-        p["wait_timeout"],
-        f"database {p['name']} to become available",
-        interval=15,
-    )
-    if described["DBInstanceStatus"] in FAILED_STATES:
-        raise ReconcileError(
-            f"database {p['name']} is {described['DBInstanceStatus']}",
-            **instance_result(p["name"], described),
-        )
-    return described
-
-
 def main() -> None:
     """Reconcile one DB instance."""
     module = AnsibleModule(**module_args(OPTIONS))
-    reconcile(module, read, instance_plan, apply)
+    reconcile(module, read_instance, instance_plan, apply_instance)
 
 
 if __name__ == "__main__":

@@ -50,9 +50,9 @@ vpc_id:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import dict_to_tags, tags_to_dict
 from ansible.module_utils.vf_module import module_args, reconcile
-from ansible.module_utils.vf_rds import apply_tags, describe_subnet_group, subnet_group_plan
+from ansible.module_utils.vf_rds import subnet_group_plan
+from ansible.module_utils.vf_rds_aws import apply_subnet_group, read_subnet_group
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -61,46 +61,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The subnet group (None when there is none) and its tags."""
-    group = describe_subnet_group(aws("rds"), p["name"])
-    tags = {}
-    if group:
-        listed = aws("rds").call("list_tags_for_resource", ResourceName=group["DBSubnetGroupArn"])
-        tags = tags_to_dict(listed.get("TagList"))
-    return {"subnet_group": group, "tags": tags}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create, modify or delete the subnet group, then set its tags."""
-    rds, steps = aws("rds"), plan.steps
-    if steps.get("delete"):
-        rds.call("delete_db_subnet_group", DBSubnetGroupName=p["name"])
-        return {}
-    if "create" in steps:
-        made = rds.call(
-            "create_db_subnet_group",
-            DBSubnetGroupName=p["name"],
-            DBSubnetGroupDescription=steps["create"]["description"],
-            SubnetIds=steps["create"]["subnet_ids"],
-            Tags=dict_to_tags(steps["tags"]["after"]),
-        )["DBSubnetGroup"]
-        return {"arn": made["DBSubnetGroupArn"], "vpc_id": made.get("VpcId", "")}
-    if steps["modify"]:
-        rds.call(
-            "modify_db_subnet_group",
-            DBSubnetGroupName=p["name"],
-            DBSubnetGroupDescription=steps["modify"]["description"],
-            SubnetIds=steps["modify"]["subnet_ids"],
-        )
-    apply_tags(rds, plan.result["arn"], steps["tags"])
-    return {}
-
-
 def main() -> None:
     """Reconcile one DB subnet group."""
     module = AnsibleModule(**module_args(OPTIONS))
-    reconcile(module, read, subnet_group_plan, apply)
+    reconcile(module, read_subnet_group, subnet_group_plan, apply_subnet_group)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ change_id:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.vf_module import module_args, reconcile
-from ansible.module_utils.vf_route53 import record_plan, record_sets, zone_id
+from ansible.module_utils.vf_route53 import record_plan
+from ansible.module_utils.vf_route53_aws import apply_record, read_record
 
 OPTIONS = {
     "hosted_zone_id": {"type": "str", "required": True},
@@ -134,29 +135,6 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The record sets of the name (every type; the plan picks the declared ones)."""
-    return {"records": record_sets(aws("route53"), p["hosted_zone_id"], p["name"])}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Submit the planned change batch and wait until it is in sync."""
-    route53 = aws("route53")
-    batch = {"Comment": f"vf_route53_record {plan.result['name']}", "Changes": plan.steps["batch"]}
-    change = route53.call(
-        "change_resource_record_sets", HostedZoneId=zone_id(p["hosted_zone_id"]), ChangeBatch=batch
-    )["ChangeInfo"]
-    if p["wait"] and change.get("Status") != "INSYNC":
-        change = route53.wait_until(
-            lambda: route53.call("get_change", Id=change["Id"])["ChangeInfo"],
-            lambda c: c.get("Status") == "INSYNC",
-            p["wait_timeout"],
-            f"Route 53 change {change['Id']} to be INSYNC",
-            interval=5,
-        )
-    return {"change_id": change["Id"]}
-
-
 def main() -> None:
     """Reconcile the record sets of one name."""
     module = AnsibleModule(
@@ -167,7 +145,7 @@ def main() -> None:
             required_if=[("state", "present", ("alias", "values"), True)],
         )
     )
-    reconcile(module, read, record_plan, apply)
+    reconcile(module, read_record, record_plan, apply_record)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_scaling_policies
 short_description: Create, update or delete several scaling policies of one Auto Scaling Group
 description:
-  - Reconciles each declared policy of the group exactly as M(vf_scaling_policy) does one
+  - Reconciles each declared policy of the group on its own
     (target tracking, metric math included, or simple scaling; C(state=absent) deletes it),
     in one module run (one process, one client) for the whole list.
   - The result has one entry per policy in C(results) (its name as C(item), C(changed),
@@ -20,7 +20,7 @@ options:
     type: str
     required: true
   policies:
-    description: The policies, each with the options of M(vf_scaling_policy) but I(group).
+    description: The policies, each reconciled on its own in I(group).
     type: list
     elements: dict
     required: true
@@ -61,7 +61,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 results:
-  description: Per policy, in the declared order, what M(vf_scaling_policy) returns, with C(item) (the name).
+  description: Per policy, in the declared order, its result (C(arn)), with C(item) (the name).
   returned: always
   type: list
   elements: dict

@@ -65,34 +65,24 @@ OPTIONS = {
 }
 
 
-def load(module: AnsibleModule):
-    """The migration code and settings of the checkout at ``apps_dir``; fail when psycopg is missing."""
+def main() -> None:
+    """Apply the pending migrations (or, in check mode, say which they are): the migrations' own
+    run (``videoforge.migrate.converge``) from the checkout at ``apps_dir``, with its diff."""
+    module = AnsibleModule(argument_spec=OPTIONS, supports_check_mode=True)
     sys.path.insert(0, module.params["apps_dir"])
     try:
         from videoforge import migrate
         from videoforge.settings import Settings
     except ImportError as err:
         module.fail_json(msg=missing_required_lib("psycopg") if "psycopg" in str(err) else str(err))
-    return migrate, Settings.from_env()
-
-
-def run(module: AnsibleModule, migrate, settings) -> dict:
-    """The migrations' own run (``videoforge.migrate.converge``), with its diff: the result."""
-    result = migrate.converge(
-        settings.db_conninfo, settings.db_name, module.check_mode, module.params["create_database"]
-    )
-    return {**result, "diff": {"before": {"pending": result["applied"]}, "after": {"pending": []}}}
-
-
-def main() -> None:
-    """Apply the pending migrations (or, in check mode, say which they are)."""
-    module = AnsibleModule(argument_spec=OPTIONS, supports_check_mode=True)
-    migrate, settings = load(module)
+    settings = Settings.from_env()
     try:
-        result = run(module, migrate, settings)
+        result = migrate.converge(
+            settings.db_conninfo, settings.db_name, module.check_mode, module.params["create_database"]
+        )
     except Exception as err:  # psycopg's errors: the database's own message, never a traceback
         module.fail_json(msg=f"schema migrations: {type(err).__name__}: {err}")
-    module.exit_json(**result)
+    module.exit_json(**result, diff={"before": {"pending": result["applied"]}, "after": {"pending": []}})
 
 
 if __name__ == "__main__":

@@ -81,17 +81,9 @@ name:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import dict_to_tags
-from ansible.module_utils.vf_ec2 import (
-    aws_permissions,
-    desired_permissions,
-    group_resolver,
-    prefix_list_names,
-    rule_changes,
-    security_group_plan,
-    source_group_names,
-)
-from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+from ansible.module_utils.vf_ec2 import security_group_plan
+from ansible.module_utils.vf_ec2_aws import apply_security_group, read_security_group
+from ansible.module_utils.vf_module import module_args, reconcile
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -101,76 +93,12 @@ OPTIONS = {
     "egress": {"type": "list", "elements": "dict", "default": [{"protocol": "all", "cidr": "0.0.0.0/0"}]},
     "purge_rules": {"type": "bool", "default": True},
 }
-# The calls that authorise or revoke each kind of planned rule change.
-RULE_CALLS = {
-    "drop_in": "revoke_security_group_ingress",
-    "drop_out": "revoke_security_group_egress",
-    "add_in": "authorize_security_group_ingress",
-    "add_out": "authorize_security_group_egress",
-}
-
-
-def find_group(ec2, name: str, vpc_id: str | None) -> dict | None:
-    """The security group named ``name`` (in ``vpc_id`` when given), or None."""
-    filters = [{"Name": "group-name", "Values": [name]}]
-    if vpc_id:
-        filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-    groups = ec2.paginate("describe_security_groups", "SecurityGroups", Filters=filters)
-    return groups[0] if groups else None
-
-
-def read(aws, p: dict) -> dict:
-    """The group, and the ids of the other groups and the managed prefix lists its rules name as
-    sources (a prefix list by its name, as AWS's own are known)."""
-    ec2 = aws("ec2")
-    rules = p["ingress"] + p["egress"] if p["state"] == "present" else []
-    sources = {
-        ref: (find_group(ec2, ref, p["vpc_id"]) or {}).get("GroupId")
-        for ref in source_group_names(p["name"], rules)
-    }
-    for ref in prefix_list_names(rules):
-        named = [{"Name": "prefix-list-name", "Values": [ref]}]
-        found = ec2.paginate("describe_managed_prefix_lists", "PrefixLists", Filters=named)
-        sources[ref] = found[0]["PrefixListId"] if found else None
-    return {"group": find_group(ec2, p["name"], p["vpc_id"]), "sources": sources}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Create or tag the group, then revoke and authorise the planned rules."""
-    ec2, steps = aws("ec2"), plan.steps
-    group_id = plan.result["group_id"]
-    if not group_id:
-        group_id, steps = create(ec2, p, plan)
-    else:
-        apply_tags(ec2, "ec2", group_id, steps["tags"]["set"], steps["tags"]["remove"])
-    for key, call in RULE_CALLS.items():
-        if steps[key]:
-            ec2.call(call, GroupId=group_id, IpPermissions=aws_permissions(steps[key]))
-    return {"group_id": group_id}
-
-
-def create(ec2, p: dict, plan) -> tuple[str, dict]:
-    """Create the group; its rule changes are then taken against what AWS gave it (allow-all egress)."""
-    tags = dict_to_tags(plan.steps["tags"]["after"])
-    group_id = ec2.call(
-        "create_security_group",
-        GroupName=p["name"],
-        Description=p["description"],
-        VpcId=p["vpc_id"],
-        TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}],
-    )["GroupId"]
-    fresh = ec2.wait_until(
-        lambda: find_group(ec2, p["name"], p["vpc_id"]), bool, 60, f"security group {p['name']} to exist", 1.0
-    )
-    resolve = group_resolver(p["name"], group_id, plan.steps["sources"])
-    want_in, want_out = desired_permissions(p["ingress"], resolve), desired_permissions(p["egress"], resolve)
-    return group_id, rule_changes(fresh, want_in, want_out, purge=True)
 
 
 def main() -> None:
     """Reconcile one security group and its rules."""
     module = AnsibleModule(**module_args(OPTIONS, required_if=[("state", "present", ["vpc_id"])]))
-    reconcile(module, read, security_group_plan, apply)
+    reconcile(module, read_security_group, security_group_plan, apply_security_group)
 
 
 if __name__ == "__main__":

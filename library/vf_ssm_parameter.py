@@ -91,12 +91,11 @@ version:
   type: int
 """
 
-import secrets
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import AwsError, tags_to_dict
-from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
+from ansible.module_utils.vf_module import module_args, reconcile
 from ansible.module_utils.vf_ssm import parameter_plan
+from ansible.module_utils.vf_ssm_aws import apply_parameter, read_parameter
 
 OPTIONS = {
     "name": {"type": "str", "required": True},
@@ -110,48 +109,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict:
-    """The parameter (value, type, description, tags), and a fresh value should one be generated.
-
-    A secret never appears in output unless the caller asked for it back (and then marks its
-    own task no_log): masking it here would hand the caller "********"."""
-    hide = p["type"] == "SecureString" and not p["return_value"]
-    if hide and p["value"] is not None:
-        aws.hide(p["value"])
-    ssm, name = aws("ssm"), p["name"]
-    try:
-        param = ssm.call("get_parameter", Name=name, WithDecryption=True)["Parameter"]
-    except AwsError as err:
-        if err.code != "ParameterNotFound":
-            raise
-        generated = (
-            secrets.token_urlsafe(p["generate_length"])[: p["generate_length"]] if p["generate"] else None
-        )
-        if generated and hide:
-            aws.hide(generated)
-        return {"parameter": None, "generated": generated}
-    # A page may be empty and still carry a NextToken: the description is wherever it turns up.
-    named = [{"Key": "Name", "Option": "Equals", "Values": [name]}]
-    described = ssm.paginate("describe_parameters", "Parameters", ParameterFilters=named)
-    meta = next((d for d in described if d["Name"] == name), {})
-    tags = ssm.call("list_tags_for_resource", ResourceType="Parameter", ResourceId=name).get("TagList")
-    return {"parameter": {**param, "Description": meta.get("Description", ""), "Tags": tags_to_dict(tags)}}
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Put the value (a new version) and reconcile the tags."""
-    ssm, steps = aws("ssm"), plan.steps
-    out = {}
-    if steps["put"]:
-        out["version"] = ssm.call("put_parameter", **steps["put"])["Version"]
-    apply_tags(ssm, "ssm", p["name"], steps["tags"]["set"], steps["tags"]["remove"])
-    return out
-
-
 def main() -> None:
     """Reconcile, read or delete one parameter."""
     module = AnsibleModule(**module_args(OPTIONS, state=False))
-    reconcile(module, read, parameter_plan, apply)
+    reconcile(module, read_parameter, parameter_plan, apply_parameter)
 
 
 if __name__ == "__main__":

@@ -50,9 +50,9 @@ parameters:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.vf_aws import tags_to_dict
-from ansible.module_utils.vf_module import apply_tags, module_args, reconcile
-from ansible.module_utils.vf_ssm import parameters_plan, published
+from ansible.module_utils.vf_module import module_args, reconcile
+from ansible.module_utils.vf_ssm import parameters_plan
+from ansible.module_utils.vf_ssm_aws import apply_parameters, read_parameters
 
 OPTIONS = {
     "path": {"type": "str", "required": True},
@@ -61,48 +61,10 @@ OPTIONS = {
 }
 
 
-def read(aws, p: dict) -> dict[str, dict]:
-    """Name -> {Value, Type, Description, Tags} for the declared names that exist."""
-    ssm, names = aws("ssm"), sorted(published(p))
-    found: dict[str, dict] = {}
-    for i in range(0, len(names), 10):  # get_parameters takes at most 10 names
-        for param in ssm.call("get_parameters", Names=names[i : i + 10])["Parameters"]:
-            found[param["Name"]] = {"Value": param["Value"], "Type": param["Type"], "Description": ""}
-    if not found:
-        return found
-    names = sorted(found)
-    for i in range(0, len(names), 50):  # a filter takes at most 50 values
-        named = [{"Key": "Name", "Option": "Equals", "Values": names[i : i + 50]}]
-        for meta in ssm.paginate("describe_parameters", "Parameters", ParameterFilters=named):
-            if meta["Name"] in found:
-                found[meta["Name"]]["Description"] = meta.get("Description", "")
-    for name, param in found.items():
-        tags = ssm.call("list_tags_for_resource", ResourceType="Parameter", ResourceId=name).get("TagList")
-        param["Tags"] = tags_to_dict(tags)
-    return found
-
-
-def apply(aws, plan, p: dict) -> dict:
-    """Put each parameter whose value or description differs, and reconcile its tags."""
-    ssm, desired = aws("ssm"), plan.result["parameters"]
-    for name, step in plan.steps.items():
-        if step["put"]:
-            ssm.call(
-                "put_parameter",
-                Name=name,
-                Value=desired[name],
-                Type="String",
-                Description=p["description"],
-                Overwrite=not step["create"],
-            )
-        apply_tags(ssm, "ssm", name, step["tags"]["set"], step["tags"]["remove"])
-    return {}
-
-
 def main() -> None:
     """Publish outputs under a parameter path."""
     module = AnsibleModule(**module_args(OPTIONS, state=False))
-    reconcile(module, read, parameters_plan, apply)
+    reconcile(module, read_parameters, parameters_plan, apply_parameters)
 
 
 if __name__ == "__main__":

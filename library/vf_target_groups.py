@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: vf_target_groups
 short_description: Create, update or delete several ALB target groups in one task
 description:
-  - Reconciles each declared target group exactly as M(vf_target_group) does one (protocol,
+  - Reconciles each declared target group on its own (protocol,
     port, target type, health check, deregistration delay, slow start, stickiness, tags), in
     one module run (one process, one client) for the whole list.
   - Targets are never registered or deregistered. Protocol, port, VPC and target type cannot
@@ -21,7 +21,7 @@ options:
     description: The VPC of every group's targets. Required with I(state=present).
     type: str
   target_groups:
-    description: The groups, each with the options of M(vf_target_group) but I(vpc_id) and I(state).
+    description: The groups, each reconciled on its own in I(vpc_id).
     type: list
     elements: dict
     required: true
@@ -34,14 +34,14 @@ options:
       port: {description: Port of the targets. Required with I(state=present)., type: int}
       target_type: {description: The type of targets., type: str, choices: [ip, instance], default: ip}
       health_check:
-        description: The health check, as M(vf_target_group) takes it (keys not given take AWS's defaults).
+        description: The health check (keys not given take AWS's defaults).
         type: dict
       deregistration_delay:
         description: Seconds a deregistering target keeps its connections.
         type: int
         default: 300
       slow_start: {description: Seconds of slow start for a new target (0 is off)., type: int, default: 0}
-      stickiness: {description: Sticky sessions, as M(vf_target_group) takes them., type: dict}
+      stickiness: {description: Sticky sessions., type: dict}
       tags: {description: The group's tags., type: dict, default: {}}
       purge_tags: {description: Remove tags not in I(tags)., type: bool, default: true}
 extends_documentation_fragment: [vf_aws, vf_aws.state]
@@ -65,7 +65,7 @@ EXAMPLES = r"""
 RETURN = r"""
 results:
   description:
-    - Per group, in the declared order, what M(vf_target_group) returns (C(target_group_arn),
+    - Per group, in the declared order, its result (C(target_group_arn),
       C(arn_suffix), C(health_check)), with C(item) (its label), C(changed) and C(changes).
   returned: always
   type: list

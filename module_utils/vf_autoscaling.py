@@ -316,7 +316,7 @@ def group_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: boo
     return Plan(changes, group_summary(group), after, result, steps, warnings)
 
 
-# --- the plan of vf_scaling_policy ----------------------------------------------------------
+# --- the plan of a vf_scaling_policies item -------------------------------------------------
 
 
 def desired_policy(p: Mapping[str, Any]) -> dict[str, Any]:
@@ -377,7 +377,7 @@ def scaling_policy_plan(policy: Mapping[str, Any] | None, p: Mapping[str, Any], 
     return Plan(changes, policy_summary(policy), policy_summary(desired), result, {"put": desired})
 
 
-# --- the plan of vf_app_autoscaling ---------------------------------------------------------
+# --- the plan of a vf_app_autoscalings item ------------------------------------------------
 
 APP_METRICS = {
     "cpu": "ECSServiceAverageCPUUtilization",

@@ -3,7 +3,7 @@
 Every AWS call a module makes goes through ``AwsClient.call`` (or ``paginate``), which
 retries throttling and server errors with exponential backoff and turns botocore's
 exceptions into ``AwsError``. Modules turn ``AwsError`` into ``fail_json`` with the AWS
-error code and message (``fail_with``). Helpers here take plain values, never the module.
+error code and message (``error_report``). Helpers here take plain values, never the module.
 
 The endpoint comes from the environment (``AWS_ENDPOINT_URL``, which boto3 honours) or
 the ``endpoint_url`` option: the local emulator and real AWS differ only in configuration.
@@ -314,10 +314,6 @@ def connect(
     return AwsClient(new_session().client(service, **kwargs), retries=retries)
 
 
-def connect_from_params(service: str, params: Mapping[str, Any]) -> AwsClient:
-    return connect(service, params.get("region"), params.get("endpoint_url"), params.get("retries", 6))
-
-
 def error_report(err: AwsError) -> dict[str, Any]:
     """An ``AwsError`` as a failed module's ``msg`` and ``error``, code and message intact."""
     return {
@@ -326,9 +322,105 @@ def error_report(err: AwsError) -> dict[str, Any]:
     }
 
 
-def fail_with(fail_json: Callable[..., Any], err: AwsError, **result: Any) -> None:
-    """Report an ``AwsError`` through the module's ``fail_json``."""
-    fail_json(**error_report(err), **result)
+# --- the clients of one module run, and the calls every module shares -------------------
+
+
+class Aws:
+    """The AWS clients of one module run, each made on first use (a client costs about 0.1 s).
+
+    ``check_mode`` is there for a read that waits on AWS (a certificate being issued): waiting
+    is pointless when nothing was asked of AWS. ``hide`` keeps a secret out of every output."""
+
+    def __init__(self, params: Mapping[str, Any], check_mode: bool = False, hidden: set | None = None):
+        self.params = params
+        self.check_mode = check_mode
+        self._hidden = hidden if hidden is not None else set()
+        self._clients: dict[str, AwsClient] = {}
+        self._account_id: str | None = None
+
+    def account_id(self) -> str:
+        """The caller's account, asked of STS once per run (a family's items share it)."""
+        if self._account_id is None:
+            self._account_id = self("sts").call("get_caller_identity")["Account"]
+        return self._account_id
+
+    def hide(self, secret: str) -> None:
+        """Mask ``secret`` wherever it would appear in the module's output."""
+        self._hidden.add(secret)
+
+    def __call__(self, service: str) -> AwsClient:
+        if service not in self._clients:
+            p = self.params
+            self._clients[service] = connect(service, p.get("region"), p.get("endpoint_url"), p["retries"])
+        return self._clients[service]
+
+
+def apply_call(aws: Aws, plan: Any, params: Mapping[str, Any]) -> None:
+    """The apply step of a plan that is one AWS call (``vf_module.Call``: a deletion)."""
+    call = plan.steps["call"]
+    aws(call.service).call(call.operation, retry_codes=call.retry_codes, **call.params)
+
+
+@dataclass(frozen=True)
+class TagApi:
+    """How one service sets and removes a resource's tags."""
+
+    set_call: str
+    remove_call: str
+    resource_key: str  # the argument that names the resource
+    tags_shape: str  # "Key" (a [{Key, Value}] list), "key" ([{key, value}]) or "dict"
+    tags_key: str = "Tags"
+    keys_key: str = "TagKeys"
+    resource_list: bool = False  # the resource goes in a list (elbv2, ec2)
+    keys_as_tags: bool = False  # removal names keys as [{Key}] (ec2)
+    extra: tuple = ()  # fixed arguments, as (name, value) pairs
+
+    def args(self, resource: str) -> dict[str, Any]:
+        return {self.resource_key: [resource] if self.resource_list else resource, **dict(self.extra)}
+
+    def tags(self, tags: Mapping[str, str]) -> Any:
+        if self.tags_shape == "dict":
+            return dict(tags)
+        return dict_to_tags(tags, self.tags_shape, "Value" if self.tags_shape == "Key" else "value")
+
+
+TAG_APIS = {
+    "elbv2": TagApi("add_tags", "remove_tags", "ResourceArns", "Key", resource_list=True),
+    "ecs": TagApi("tag_resource", "untag_resource", "resourceArn", "key", "tags", "tagKeys"),
+    "ecr": TagApi("tag_resource", "untag_resource", "resourceArn", "Key", "tags", "tagKeys"),
+    "logs": TagApi("tag_resource", "untag_resource", "resourceArn", "dict", "tags", "tagKeys"),
+    "sqs": TagApi("tag_queue", "untag_queue", "QueueUrl", "dict"),
+    "ssm": TagApi(
+        "add_tags_to_resource",
+        "remove_tags_from_resource",
+        "ResourceId",
+        "Key",
+        extra=(("ResourceType", "Parameter"),),
+    ),
+    "ec2": TagApi(
+        "create_tags",
+        "delete_tags",
+        "Resources",
+        "Key",
+        keys_key="Tags",
+        resource_list=True,
+        keys_as_tags=True,
+    ),
+    "iam": TagApi("tag_role", "untag_role", "RoleName", "Key"),
+    "cognito-idp": TagApi("tag_resource", "untag_resource", "ResourceArn", "dict"),
+}
+
+
+def apply_tags(
+    client: AwsClient, service: str, resource: str, to_set: Mapping[str, str], to_remove: list[str]
+) -> None:
+    """Remove, then set, tags on ``resource`` (an ARN, or what the service names it by)."""
+    api = TAG_APIS[service]
+    if to_remove:
+        keys = [{"Key": k} for k in to_remove] if api.keys_as_tags else list(to_remove)
+        client.call(api.remove_call, **api.args(resource), **{api.keys_key: keys})
+    if to_set:
+        client.call(api.set_call, **api.args(resource), **{api.tags_key: api.tags(to_set)})
 
 
 # --- comparison helpers shared by every module's pure "what differs" function ----------

@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ansible.module_utils.vf_aws import AwsClient, NotYet, dict_to_tags, tags_to_dict
-from ansible.module_utils.vf_module import Aws, Plan, ReconcileError
+from ansible.module_utils.vf_aws import Aws, AwsClient, NotYet, dict_to_tags, tags_to_dict
+from ansible.module_utils.vf_module import Plan, ReconcileError
 
 # A policy, key group or access control a distribution named a moment ago stays "in use" until
 # the distribution's deletion (or update) has reached every edge location.

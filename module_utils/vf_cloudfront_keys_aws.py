@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ansible.module_utils.vf_aws import Aws
 from ansible.module_utils.vf_cloudfront_aws import STILL_REFERENCED, marker_pages, paged_items
 from ansible.module_utils.vf_cloudfront_keys import parameter_name
-from ansible.module_utils.vf_module import Aws, Plan
+from ansible.module_utils.vf_module import Plan
 
 try:
     from cryptography.hazmat.primitives import serialization

@@ -190,6 +190,15 @@ def user_pool_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode:
     if client:
         result["client_id"] = client["ClientId"]
     if p["state"] == "absent":
+        if pool and pool.get("DeletionProtection") == "ACTIVE":
+            # AWS refuses it too (InvalidParameterException); said here, even in check mode, so a
+            # teardown can stop before it removes anything else.
+            raise ReconcileError(
+                f"user pool {pool.get('Name', name)} has deletion protection: turn it off first"
+                " (deletion_protection: false with state=present)",
+                **result,
+                deletion_protection=True,
+            )
         delete = Call("cognito-idp", "delete_user_pool", {"UserPoolId": result["user_pool_id"]})
         return deletion(result, {"name": name} if pool else None, delete)
     want_pool, want_client = desired_pool(p), desired_client(p)

@@ -156,9 +156,9 @@ def family_revisions_to_deregister(arns: list[str], family: str, keep: int) -> l
     return [arn for _, arn in mine[max(keep, 0) :]]
 
 
-# --- the plan of vf_ecs_task_definition ------------------------------------------------------
+# --- the plan of a vf_ecs_task_definitions item ----------------------------------------------
 
-# A family's options (vf_ecs_task_definition; one item of vf_ecs_task_definitions).
+# A family's options (one item of vf_ecs_task_definitions).
 TASK_DEFINITION_OPTIONS = {
     "family": {"type": "str", "required": True},
     "container_definitions": {"type": "list", "elements": "dict"},

@@ -1,15 +1,14 @@
-"""The ECS read and apply steps of vf_ecs_task_definition and vf_ecs_service, and of their
-families vf_ecs_task_definitions and vf_ecs_services (what they compare is pure, in vf_ecs and
-vf_ecs_services)."""
+"""The ECS read and apply steps of vf_ecs_cluster, vf_ecs_task_definitions and
+vf_ecs_services (what they compare is pure, in vf_ecs and vf_ecs_services)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from ansible.module_utils.vf_aws import ROLE_NOT_YET, AwsError, dict_to_tags, tags_to_dict
+from ansible.module_utils.vf_aws import ROLE_NOT_YET, Aws, AwsError, apply_tags, dict_to_tags, tags_to_dict
 from ansible.module_utils.vf_ecs_services import deployment_state, rollout_outcome
-from ansible.module_utils.vf_module import Aws, Plan, ReconcileError, apply_tags
+from ansible.module_utils.vf_module import Plan, ReconcileError
 
 # --- task definitions ------------------------------------------------------------------------
 
@@ -156,3 +155,34 @@ def wait_steady(ecs, cluster: str, name: str, timeout: int, wanted: str) -> dict
     if outcome == "failed":
         raise ReconcileError(why, deployment_state="failed", arn=service.get("serviceArn"))
     return service
+
+
+def read_cluster(aws, p: dict) -> dict | None:
+    """The ACTIVE cluster of that name with its tags and settings, or None."""
+    resp = aws("ecs").call("describe_clusters", clusters=[p["name"]], include=["TAGS", "SETTINGS"])
+    return next((c for c in resp.get("clusters", []) if c.get("status") == "ACTIVE"), None)
+
+
+def apply_cluster(aws, plan, p: dict) -> dict:
+    """Create, or update the cluster's settings, capacity providers and tags."""
+    ecs, name, changes = aws("ecs"), p["name"], plan.changes
+    settings = [{"name": "containerInsights", "value": p["container_insights"]}]
+    if "create" in changes:
+        req = {"clusterName": name, "settings": settings}
+        if p["capacity_providers"]:
+            req["capacityProviders"] = p["capacity_providers"]
+        if p["tags"]:
+            req["tags"] = dict_to_tags(p["tags"], "key", "value")
+        return {"arn": ecs.call("create_cluster", **req)["cluster"]["clusterArn"]}
+    if "container_insights" in changes:
+        ecs.call("update_cluster_settings", cluster=name, settings=settings)
+    if "capacity_providers" in changes:
+        ecs.call(
+            "put_cluster_capacity_providers",
+            cluster=name,
+            capacityProviders=p["capacity_providers"],
+            defaultCapacityProviderStrategy=[],
+        )
+    tags = plan.steps["tags"]
+    apply_tags(ecs, "ecs", plan.result["arn"], tags["set"], tags["remove"])
+    return {}

@@ -149,9 +149,9 @@ def service_summary(service: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-# --- the plan of vf_ecs_service ----------------------------------------------------------
+# --- the plan of a vf_ecs_services item ---------------------------------------------------
 
-# A service's options (vf_ecs_service; one item of vf_ecs_services, without the cluster).
+# A service's options (one item of vf_ecs_services, with the cluster).
 SERVICE_OPTIONS = {
     "name": {"type": "str", "required": True},
     "cluster": {"type": "str", "required": True},

@@ -40,7 +40,7 @@ HEALTH_CHECK_DEFAULTS = {
     "unhealthy_threshold": 2,
     "matcher": "200",
 }
-# A target group's options (vf_target_group); the health
+# A target group's options (vf_target_groups' vpc_id and an item); the health
 # check's defaults are AWS's, from HEALTH_CHECK_DEFAULTS.
 _OPTION_TYPES = {"enabled": "bool", "port": "str", "path": "str", "protocol": "str", "matcher": "str"}
 TARGET_GROUP_OPTIONS = {

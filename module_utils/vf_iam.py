@@ -9,7 +9,7 @@ from typing import Any
 from ansible.module_utils.vf_aws import canonical_json, tag_changes
 from ansible.module_utils.vf_module import Plan, deletion, tag_plan
 
-# The options of one role (vf_iam_role's; each item of vf_iam_roles takes them but ``state``).
+# The options of one role (each item of vf_iam_roles takes them but ``state``).
 ROLE_OPTIONS = {
     "name": {"type": "str", "required": True},
     "path": {"type": "str", "default": "/"},
@@ -64,21 +64,7 @@ def role_changes(current: Mapping[str, Any] | None, desired: Mapping[str, Any]) 
     return changes
 
 
-def policy_resources(document: Mapping[str, Any]) -> list[str]:
-    """Every Resource named by a policy document's Allow statements (for least-privilege checks)."""
-    out: list[str] = []
-    statements = document.get("Statement") or []
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    for st in statements:
-        if st.get("Effect") != "Allow":
-            continue
-        res = st.get("Resource") or []
-        out.extend([res] if isinstance(res, str) else res)
-    return out
-
-
-# --- the plan of vf_iam_role and vf_iam_roles -------------------------------------------------
+# --- the plan of a vf_iam_roles item ----------------------------------------------------------
 
 
 def document(value: Any) -> Any:

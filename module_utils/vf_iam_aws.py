@@ -1,4 +1,4 @@
-"""The IAM read and apply steps of vf_iam_role and vf_iam_roles (what they compare is pure, in
+"""The IAM read and apply steps of vf_iam_roles (what it compares is pure, in
 vf_iam)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ansible.module_utils.vf_aws import AwsClient, AwsError, dict_to_tags, tags_to_dict
+from ansible.module_utils.vf_aws import Aws, AwsClient, AwsError, apply_tags, dict_to_tags, tags_to_dict
 from ansible.module_utils.vf_iam import role_facts
-from ansible.module_utils.vf_module import Aws, Plan, apply_tags
+from ansible.module_utils.vf_module import Plan
 
 
 def read_role(aws: Aws, p: dict) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Pure functions for CloudWatch Logs log groups: what differs and the plan of vf_log_group."""
+"""Pure functions for CloudWatch Logs log groups: what differs and the plan of a vf_log_groups item."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from ansible.module_utils.vf_module import Call, Plan, deletion, tag_plan
 
-# A log group's options (vf_log_group).
+# A log group's options (one item of vf_log_groups).
 LOG_GROUP_OPTIONS = {
     "name": {"type": "str", "required": True},
     "retention_days": {"type": "int", "default": 30},

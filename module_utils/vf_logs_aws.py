@@ -1,11 +1,12 @@
-"""The CloudWatch Logs read and apply steps of vf_log_group (what it compares is pure, in
+"""The CloudWatch Logs read and apply steps of vf_log_groups (what it compares is pure, in
 vf_logs)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ansible.module_utils.vf_module import Aws, Plan, apply_tags
+from ansible.module_utils.vf_aws import Aws, apply_tags
+from ansible.module_utils.vf_module import Plan
 
 
 def describe_log_group(logs, name: str) -> dict[str, Any] | None:

@@ -5,16 +5,17 @@
         reconcile(module, read, plan, apply)
 
 - ``read(aws, params)`` gathers what exists; every AWS call goes through ``aws(service)``,
-  an ``AwsClient`` (retries, one ``AwsError``).
+  an ``AwsClient`` (retries, one ``AwsError``). Read and apply live in
+  ``module_utils/vf_<service>_aws.py``; this file, like every plan, calls no AWS itself.
 - ``plan(current, params, check_mode)`` is a pure function in ``module_utils/`` that returns a
   ``Plan``: the changes, the before/after views for ``--diff``, the results known before any
   change, and the steps ``apply`` will take.
 - ``apply(aws, plan, params)`` makes the calls and returns what it learnt (ids of what it
   created). It is never called in check mode, nor when nothing differs.
 
-``reconcile`` owns what every module repeats: the boto3 check, the clients, check mode,
-diff and result emission, and the error exits (``AwsError`` -> the AWS code and message;
-``ReconcileError`` -> its message). ``reconcile_family`` runs the same three steps for a
+``reconcile`` owns what every module repeats: the boto3 check, the clients (``vf_aws.Aws``),
+check mode, diff and result emission, and the error exits (``AwsError`` -> the AWS code and
+message; ``ReconcileError`` -> its message). ``reconcile_family`` runs the same three steps for a
 dict of like resources in one module run, with a result and a diff per item.
 """
 
@@ -25,11 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ansible.module_utils.vf_aws import (
-    AwsClient,
+    Aws,
     AwsError,
+    apply_call,
     aws_argument_spec,
-    connect,
-    dict_to_tags,
     error_report,
     require_boto3,
     tag_changes,
@@ -97,36 +97,6 @@ def module_args(options: Mapping[str, Any], *, state: bool = True, tags: bool = 
     return {"argument_spec": spec, "supports_check_mode": True, **kwargs}
 
 
-class Aws:
-    """The AWS clients of one module run, each made on first use (a client costs about 0.1 s).
-
-    ``check_mode`` is there for a read that waits on AWS (a certificate being issued): waiting
-    is pointless when nothing was asked of AWS. ``hide`` keeps a secret out of every output."""
-
-    def __init__(self, params: Mapping[str, Any], check_mode: bool = False, hidden: set | None = None):
-        self.params = params
-        self.check_mode = check_mode
-        self._hidden = hidden if hidden is not None else set()
-        self._clients: dict[str, AwsClient] = {}
-        self._account_id: str | None = None
-
-    def account_id(self) -> str:
-        """The caller's account, asked of STS once per run (a family's items share it)."""
-        if self._account_id is None:
-            self._account_id = self("sts").call("get_caller_identity")["Account"]
-        return self._account_id
-
-    def hide(self, secret: str) -> None:
-        """Mask ``secret`` wherever it would appear in the module's output."""
-        self._hidden.add(secret)
-
-    def __call__(self, service: str) -> AwsClient:
-        if service not in self._clients:
-            p = self.params
-            self._clients[service] = connect(service, p.get("region"), p.get("endpoint_url"), p["retries"])
-        return self._clients[service]
-
-
 Read = Callable[[Aws, Mapping[str, Any]], Any]
 PlanFn = Callable[[Any, Mapping[str, Any], bool], Plan]
 Apply = Callable[[Aws, Plan, Mapping[str, Any]], "dict[str, Any] | None"]
@@ -152,11 +122,9 @@ def run_once(
     try:
         todo = plan(read(aws, params), params, check_mode)
         report = {**report, **todo.report()}
-        call = todo.steps.get("call")
-        if todo.changes and not check_mode and call:
-            aws(call.service).call(call.operation, retry_codes=call.retry_codes, **call.params)
-        elif todo.changes and not check_mode:
-            report.update(apply(aws, todo, params) or {})
+        if todo.changes and not check_mode:
+            step = apply_call if todo.steps.get("call") else apply
+            report.update(step(aws, todo, params) or {})
     except ReconcileError as err:
         raise Failed(str(err), {**report, **err.result}) from err
     except AwsError as err:
@@ -245,68 +213,6 @@ def tags_after(current: Mapping[str, str], desired: Mapping[str, Any], purge: bo
     """The tags a resource has once reconciled (what ``--diff`` shows as after)."""
     wanted = {k: str(v) for k, v in desired.items()}
     return wanted if purge else {**current, **wanted}
-
-
-@dataclass(frozen=True)
-class TagApi:
-    """How one service sets and removes a resource's tags."""
-
-    set_call: str
-    remove_call: str
-    resource_key: str  # the argument that names the resource
-    tags_shape: str  # "Key" (a [{Key, Value}] list), "key" ([{key, value}]) or "dict"
-    tags_key: str = "Tags"
-    keys_key: str = "TagKeys"
-    resource_list: bool = False  # the resource goes in a list (elbv2, ec2)
-    keys_as_tags: bool = False  # removal names keys as [{Key}] (ec2)
-    extra: tuple = ()  # fixed arguments, as (name, value) pairs
-
-    def args(self, resource: str) -> dict[str, Any]:
-        return {self.resource_key: [resource] if self.resource_list else resource, **dict(self.extra)}
-
-    def tags(self, tags: Mapping[str, str]) -> Any:
-        if self.tags_shape == "dict":
-            return dict(tags)
-        return dict_to_tags(tags, self.tags_shape, "Value" if self.tags_shape == "Key" else "value")
-
-
-TAG_APIS = {
-    "elbv2": TagApi("add_tags", "remove_tags", "ResourceArns", "Key", resource_list=True),
-    "ecs": TagApi("tag_resource", "untag_resource", "resourceArn", "key", "tags", "tagKeys"),
-    "ecr": TagApi("tag_resource", "untag_resource", "resourceArn", "Key", "tags", "tagKeys"),
-    "logs": TagApi("tag_resource", "untag_resource", "resourceArn", "dict", "tags", "tagKeys"),
-    "sqs": TagApi("tag_queue", "untag_queue", "QueueUrl", "dict"),
-    "ssm": TagApi(
-        "add_tags_to_resource",
-        "remove_tags_from_resource",
-        "ResourceId",
-        "Key",
-        extra=(("ResourceType", "Parameter"),),
-    ),
-    "ec2": TagApi(
-        "create_tags",
-        "delete_tags",
-        "Resources",
-        "Key",
-        keys_key="Tags",
-        resource_list=True,
-        keys_as_tags=True,
-    ),
-    "iam": TagApi("tag_role", "untag_role", "RoleName", "Key"),
-    "cognito-idp": TagApi("tag_resource", "untag_resource", "ResourceArn", "dict"),
-}
-
-
-def apply_tags(
-    client: AwsClient, service: str, resource: str, to_set: Mapping[str, str], to_remove: list[str]
-) -> None:
-    """Remove, then set, tags on ``resource`` (an ARN, or what the service names it by)."""
-    api = TAG_APIS[service]
-    if to_remove:
-        keys = [{"Key": k} for k in to_remove] if api.keys_as_tags else list(to_remove)
-        client.call(api.remove_call, **api.args(resource), **{api.keys_key: keys})
-    if to_set:
-        client.call(api.set_call, **api.args(resource), **{api.tags_key: api.tags(to_set)})
 
 
 def tag_plan(current: Mapping[str, str], desired: Mapping[str, Any], purge: bool) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""RDS: the pure plans of vf_rds_instance and vf_rds_subnet_group, and the reads they plan on.
+"""RDS: the pure plans of vf_rds_instance and vf_rds_subnet_group (their reads are in vf_rds_aws).
 
 An instance compares on what ModifyDBInstance can change (class, storage, version, backups,
 protection, network...). What RDS has accepted but not applied yet (``PendingModifiedValues``,
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ansible.module_utils.vf_aws import AwsClient, AwsError, dict_to_tags, tags_to_dict
 from ansible.module_utils.vf_module import Plan, ReconcileError, deletion, tag_plan
 
 # Declared option -> (DescribeDBInstances / PendingModifiedValues key, ModifyDBInstance argument).
@@ -51,35 +50,6 @@ FAILED_STATES = frozenset(
         "storage-full",
     }
 )
-
-
-def describe_instance(rds: AwsClient, name: str) -> dict[str, Any] | None:
-    """DescribeDBInstances' entry for ``name`` (None when there is none, or it is being deleted)."""
-    try:
-        found = rds.call("describe_db_instances", DBInstanceIdentifier=name)["DBInstances"]
-    except AwsError as err:
-        if err.code == "DBInstanceNotFound":
-            return None
-        raise
-    return found[0] if found and found[0].get("DBInstanceStatus") != "deleting" else None
-
-
-def instance_tags(rds: AwsClient, instance: Mapping[str, Any] | None) -> dict[str, str]:
-    """The instance's tags (DescribeDBInstances carries ``TagList``; older answers need a call)."""
-    if instance is None:
-        return {}
-    if "TagList" in instance:
-        return tags_to_dict(instance["TagList"])
-    listed = rds.call("list_tags_for_resource", ResourceName=instance["DBInstanceArn"])
-    return tags_to_dict(listed.get("TagList"))
-
-
-def apply_tags(rds: AwsClient, arn: str, tags: Mapping[str, Any]) -> None:
-    """Remove, then set, the tags a ``tag_plan`` says differ on an RDS resource."""
-    if tags["remove"]:
-        rds.call("remove_tags_from_resource", ResourceName=arn, TagKeys=list(tags["remove"]))
-    if tags["set"]:
-        rds.call("add_tags_to_resource", ResourceName=arn, Tags=dict_to_tags(tags["set"]))
 
 
 def instance_view(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,12 +98,21 @@ def declared_instance(p: Mapping[str, Any], check_mode: bool) -> dict[str, Any]:
     return want
 
 
+def grown_by_autoscaling(have: Mapping[str, Any], want: Mapping[str, Any]) -> bool:
+    """Whether the storage is past the declared size but within the declared maximum: storage
+    autoscaling (on when a maximum is declared) grew it, which is not drift."""
+    declared, maximum = want["allocated_storage"], want["max_allocated_storage"]
+    return bool(maximum) and declared is not None and declared < (have["allocated_storage"] or 0) <= maximum
+
+
 def instance_changes(have: Mapping[str, Any], want: Mapping[str, Any]) -> dict[str, Any]:
     """ModifyDBInstance arguments for what differs (options declared as None are not managed)."""
     fixed = [o for o in IMMUTABLE if want[o] is not None and have[o] is not None and want[o] != have[o]]
     if fixed:
         shown = ", ".join(f"{o} {have[o]!r} -> {want[o]!r}" for o in fixed)
         raise ReconcileError(f"database: cannot change {shown} on an existing instance")
+    if grown_by_autoscaling(have, want):
+        want = {**want, "allocated_storage": have["allocated_storage"]}
     if want["allocated_storage"] is not None and want["allocated_storage"] < (have["allocated_storage"] or 0):
         raise ReconcileError(
             f"database: allocated_storage cannot shrink"
@@ -246,15 +225,6 @@ def instance_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: 
 
 
 # --- subnet groups ---------------------------------------------------------------------------
-
-
-def describe_subnet_group(rds: AwsClient, name: str) -> dict[str, Any] | None:
-    try:
-        return rds.call("describe_db_subnet_groups", DBSubnetGroupName=name)["DBSubnetGroups"][0]
-    except AwsError as err:
-        if err.code in ("DBSubnetGroupNotFoundFault", "DBSubnetGroupNotFound"):
-            return None
-        raise
 
 
 def subnet_group_plan(current: Mapping[str, Any], p: Mapping[str, Any], check_mode: bool) -> Plan:

@@ -1,4 +1,4 @@
-"""Route 53 record sets: the pure plan of vf_route53_record and the paged read it plans on.
+"""Route 53 record sets: the pure plan of vf_route53_record (its paged read is in vf_route53_aws).
 
 A record set is identified by its name and type. Names compare the way Route 53 stores them:
 lower case, fully qualified (a trailing dot), with the octal escapes it returns (``\\052`` for
@@ -28,30 +28,6 @@ def fqdn(name: str) -> str:
 def zone_id(value: str) -> str:
     """A hosted zone id, with or without the ``/hostedzone/`` prefix the API sometimes returns."""
     return value.rsplit("/", 1)[-1]
-
-
-def record_sets(route53: Any, hosted_zone_id: str, name: str) -> list[dict[str, Any]]:
-    """Every record set named ``name`` in the zone (all types), read page by page.
-
-    Route 53 lists a zone sorted by name (labels reversed) then type, from StartRecordName on,
-    and continues with NextRecordName / NextRecordType / NextRecordIdentifier: so the sets of
-    one name are the first ones listed, and the listing stops at the first other name.
-    """
-    wanted, found = fqdn(name), []
-    start = {"StartRecordName": wanted}
-    while True:
-        page = route53.call(
-            "list_resource_record_sets", HostedZoneId=zone_id(hosted_zone_id), MaxItems="100", **start
-        )
-        for rrset in page.get("ResourceRecordSets", []):
-            if fqdn(rrset["Name"]) != wanted:
-                return found
-            found.append(rrset)
-        if not page.get("IsTruncated") or fqdn(page.get("NextRecordName", "")) != wanted:
-            return found
-        start = {"StartRecordName": page["NextRecordName"], "StartRecordType": page["NextRecordType"]}
-        if page.get("NextRecordIdentifier"):
-            start["StartRecordIdentifier"] = page["NextRecordIdentifier"]
 
 
 def desired_record(p: Mapping[str, Any], record_type: str, check_mode: bool) -> dict[str, Any]:

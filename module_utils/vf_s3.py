@@ -184,6 +184,10 @@ def bucket_plan(current: Mapping[str, Any] | None, p: Mapping[str, Any], check_m
     name = p["name"]
     result = {"name": name, "arn": f"arn:aws:s3:::{name}"}
     if p["state"] == "absent":
+        if current is not None and current.get("holds_objects") and not p["force_delete"]:
+            # Media is never deleted by default: the bucket stays, and the run says so.
+            kept = f"bucket {name} holds objects, so it is kept (force_delete empties and deletes it)"
+            return Plan(result={**result, "kept": True}, warnings=[kept])
         return deletion(result, {"name": name} if current is not None else None)
     tags = dict(p["tags"]) if p["purge_tags"] or current is None else {**current["tags"], **p["tags"]}
     desired = {

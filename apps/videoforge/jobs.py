@@ -1,4 +1,4 @@
-"""The job message gallery sends and the processor consumes (the design document's format).
+"""The job message gallery sends and the processor consumes (docs/ARCHITECTURE.md, "The apps").
 
 {"jobId": "uuid", "videoId": "uuid", "s3Key": "uploads/<userId>/<videoId>/source",
  "userId": "...", "qualities": ["1080p", "720p", "480p", "360p"],

@@ -1,6 +1,6 @@
 """Settings from environment variables.
 
-The names are the design document's (DB_HOST, S3_BUCKET, SQS_QUEUE_URL, ...) and are the
+The names (DB_HOST, S3_BUCKET, SQS_QUEUE_URL, ...; docs/ARCHITECTURE.md, "The apps") are the
 same in the ECS task definitions, the processor's SSM-backed environment file and the
 local env files rendered by the playbook: environments differ only in values.
 """

@@ -6,6 +6,8 @@ are filter pipelines rather than Jinja loops appending to a list.
 - ``vf_target_tracking``: the catalog's ``scaling`` entries as target tracking policies.
 - ``vf_local_instances``: the local twin's instances of a service, as its supervisord program
   names them (``<service>-<port>``).
+- ``vf_cdn_origins`` / ``vf_cdn_behaviours``: the distribution's origins and behaviours as
+  vf_cloudfront_distribution takes them.
 """
 
 from __future__ import annotations
@@ -116,6 +118,52 @@ def local_instances(
     return instances
 
 
+def cdn_origins(
+    origins: dict, load_balancer_domain: str, secret: str, bucket_domain: str, access_control_id: str
+) -> list[dict]:
+    """The model's origins (id -> ``{kind, ...}``) in vf_cloudfront_distribution's form: the load
+    balancer as a custom origin sending the secret in the origin's ``secret_header``, the bucket
+    through the origin access control (``""`` when it is not made yet, in check mode)."""
+    made = []
+    for origin_id, origin in origins.items():
+        if origin["kind"] == "load_balancer":
+            made.append(
+                {
+                    "id": origin_id,
+                    "kind": "custom",
+                    "domain_name": load_balancer_domain,
+                    "custom_headers": {origin["secret_header"]: secret},
+                }
+            )
+        else:
+            made.append(
+                {
+                    "id": origin_id,
+                    "kind": "s3",
+                    "domain_name": bucket_domain,
+                    "origin_access_control_id": access_control_id,
+                }
+            )
+    return made
+
+
+def cdn_behaviours(behaviours: list, policy_ids: dict, key_group_id: str) -> list[dict]:
+    """The model's behaviours in vf_cloudfront_distribution's form, in their order: a ``cache``
+    naming one of our policies becomes its id (``policy_ids``), any other name is AWS's managed
+    policy of that name; a ``signed`` behaviour trusts the key group ``key_group_id``."""
+    return [
+        {
+            "path_pattern": b.get("path", ""),
+            "target_origin": b["origin"],
+            "cache_policy": policy_ids.get(b["cache"], b["cache"]),
+            "origin_request_policy": b.get("origin_request", ""),
+            "trusted_key_groups": [key_group_id] if b.get("signed", False) else [],
+            "allowed_methods": b.get("methods", ["GET", "HEAD"]),
+        }
+        for b in behaviours
+    ]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -123,4 +171,6 @@ class FilterModule:
             "vf_service_roles": service_roles,
             "vf_target_tracking": target_tracking,
             "vf_local_instances": local_instances,
+            "vf_cdn_origins": cdn_origins,
+            "vf_cdn_behaviours": cdn_behaviours,
         }

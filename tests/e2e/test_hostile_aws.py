@@ -1,4 +1,5 @@
-"""The whole site.yml converges against a hostile AWS, twice (issue 9's must-show).
+"""The whole site.yml converges against a hostile AWS, twice (docs/ARCHITECTURE.md,
+"Where the emulator is not AWS").
 
 The endpoint serves one item per page, throttles a seeded share of calls with each
 service's real errors, and refuses a just-created role, instance profile or certificate

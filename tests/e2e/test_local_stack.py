@@ -1,9 +1,11 @@
-"""Issue 2's promises, checked on the whole platform as `make up` brings it up."""
+"""What docs/ARCHITECTURE.md ("The local twin") promises, checked on the whole platform as
+`make up` brings it up."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import re
 import ssl
 import urllib.request
 
@@ -61,6 +63,22 @@ def test_the_site_is_the_cdn_and_the_alb_answers_only_the_cdn(stack):
     # Without the origin secret the load balancer twin forwards nothing, as the ALB's rules do.
     status, headers, _ = get(f"https://127.0.0.1:{stack.ports['alb']}/api/gallery/health")
     assert status == 403 and "X-Cache" not in headers
+
+
+def test_the_page_is_never_cached_and_its_hashed_assets_are_for_a_year(stack):
+    """What CloudFront keeps of the client: its default behaviour follows the client's own
+    Cache-Control (apps/client/nginx.conf, the twin's client task alike)."""
+    pages = [get(stack.url + "/") for _ in range(2)]
+    assert [(s, h["Cache-Control"], h["X-Cache"]) for s, h, _ in pages] == [
+        (200, "no-cache", "Miss from cloudfront")
+    ] * 2
+    assets = re.findall(rb'(?:src|href)="(/assets/[^"]+)"', pages[0][2])
+    assert assets
+    for asset in (a.decode() for a in assets):
+        get(stack.url + asset)  # in the cache from here on, whatever fetched it before
+        status, headers, _ = get(stack.url + asset)
+        assert status == 200 and headers["X-Cache"] == "Hit from cloudfront"
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_with_the_cdn_switched_off_caddy_is_the_site_again(stack):

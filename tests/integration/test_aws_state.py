@@ -1,4 +1,4 @@
-"""The local AWS endpoint's state at scale and under failure (issue 13).
+"""The local AWS endpoint's state at scale and under failure (docs/ARCHITECTURE.md, "The local twin").
 
 Object bytes are files on disk and the journal keeps only what AWS acknowledged, so a
 restart costs seconds and little memory whatever is stored, and a failed or interrupted

@@ -177,3 +177,46 @@ def test_the_signer_rotates_keeps_the_old_key_for_the_cookie_lifetime_then_retir
         for run in (first, rotated, retired):
             assert pem.splitlines()[1] not in run.output
             assert pem.splitlines()[1] not in json.dumps([t.result for t in run.tasks])
+
+
+def distribution_task(state: str) -> dict:
+    return {
+        "vf_cloudfront_distribution": {
+            "name": "vf-test-teardown",
+            "origins": [{"id": "site", "domain_name": "origin.teardown.example.com"}],
+            "default_behaviour": {"target_origin": "site", "cache_policy": "CachingDisabled"},
+            "state": state,
+            "wait_timeout": 60,
+        }
+    }
+
+
+def test_a_distribution_is_disabled_and_deployed_before_it_is_deleted(aws, tmp_path):
+    made = run_playbook(
+        tmp_path, [{"hosts": "localhost", "gather_facts": False, "tasks": [distribution_task("present")]}]
+    )
+    assert made.ok, made.output[-3000:]
+    cf, dist_id = boto3.client("cloudfront"), made.tasks[-1].result["id"]
+    # The emulator refuses what CloudFront refuses: an enabled distribution, and a disabled one
+    # whose change has not yet reached the edges (InProgress), cannot be deleted.
+    got = cf.get_distribution_config(Id=dist_id)
+    with pytest.raises(cf.exceptions.DistributionNotDisabled):
+        cf.delete_distribution(Id=dist_id, IfMatch=got["ETag"])
+    disabled = cf.update_distribution(
+        Id=dist_id, IfMatch=got["ETag"], DistributionConfig={**got["DistributionConfig"], "Enabled": False}
+    )
+    assert disabled["Distribution"]["Status"] == "InProgress"
+    with pytest.raises(cf.exceptions.DistributionNotDisabled):
+        cf.delete_distribution(Id=dist_id, IfMatch=disabled["ETag"])
+    got = cf.get_distribution_config(Id=dist_id)
+    cf.update_distribution(
+        Id=dist_id, IfMatch=got["ETag"], DistributionConfig={**got["DistributionConfig"], "Enabled": True}
+    )
+    # The module disables it, waits until it is Deployed, then deletes it.
+    gone = run_playbook(
+        tmp_path, [{"hosts": "localhost", "gather_facts": False, "tasks": [distribution_task("absent")]}]
+    )
+    assert gone.ok, gone.output[-3000:]
+    assert gone.tasks[-1].changed
+    with pytest.raises(cf.exceptions.NoSuchDistribution):
+        cf.get_distribution(Id=dist_id)

@@ -15,6 +15,7 @@ import re
 import time
 import uuid
 
+import boto3
 import brotli
 import httpx
 import pytest
@@ -44,6 +45,7 @@ def site(aws, pg, tmp_path_factory):
         CDN_SITE_URL=url, CDN_KEY_PAIR_ID=key.key_pair_id, CDN_SIGNING_KEY_PARAMETER=key.parameter,
         CDN_DISTRIBUTION_ID=distribution, PLAYBACK_TOKEN_TTL=str(COOKIE_TTL),
     )  # fmt: skip
+    cdn.admit(aws.url, REGION, stack.bucket, distribution)
     api = {
         "origin_request": "AllViewerExceptHostHeader",
         "cache": "CachingDisabled",
@@ -181,7 +183,7 @@ def test_the_master_hands_out_cookies_and_the_cdn_serves_the_rest(site, public_v
     for key, answer in answers.items():
         assert answer.status_code == 200, (key, answer.text)
         assert answer.content == objects[key]
-        assert answer.headers["x-cache"] == "Miss from cloudfront"
+        assert answer.headers["x-cache"] == "Miss from cloudfront" and "age" not in answer.headers
     assert answers[f"hls/{video_id}/720p/seg_00000.ts"].headers["cache-control"] == SEGMENT
     # Nothing but the master (and the token) reached the streaming service.
     requests = [
@@ -209,6 +211,8 @@ def test_a_second_viewer_gets_every_object_from_the_cache(site, public_video):
         objects, "Hit from cloudfront"
     )
     assert all(a.content == objects[key] for key, a in answers.items())
+    # A hit says how long it has been in the cache, as CloudFront's do.
+    assert all(int(a.headers["age"]) >= 0 for a in answers.values())
     assert twin.stats()["origin_fetches"]["media"] == before
 
 
@@ -343,3 +347,39 @@ def test_http_redirects_and_playlists_are_compressed_segments_not(site, public_v
                 assert decode(b"".join(playlist.iter_raw())) == long
             segment = client.get(f"{twin.url}/hls/{video_id}/720p/seg_00000.ts", headers=headers)
             assert "content-encoding" not in segment.headers  # video/mp2t is not on CloudFront's list
+
+
+def test_the_bucket_policy_decides_what_the_distribution_reads(site, aws):
+    stack, twin, key = site
+    video_id, objects = store_hls(stack, stack.user("alice")["sub"])
+    cookies = CookieSigner(key.key_pair_id, lambda: key.private_pem).cookies(
+        f"{twin.url}/hls/{video_id}/*", int(time.time()) + 600
+    )
+    arn = boto3.client("cloudfront").get_distribution(Id=twin_distribution(twin))["Distribution"]["ARN"]
+    other = arn.rsplit("/", 1)[0] + "/E0THERDISTRIB"
+    try:
+        # A policy for another distribution: S3 refuses this one, and so the site does.
+        stack.s3.put_bucket_policy(
+            Bucket=stack.bucket, Policy=json.dumps(cdn.media_policy(stack.bucket, other))
+        )
+        with twin.client(cookies=cookies) as client:
+            refused = client.get(f"{twin.url}/hls/{video_id}/720p/seg_00000.ts")
+        assert refused.status_code == 403 and refused.headers["x-cache"] == "Error from cloudfront"
+        assert b"<Code>AccessDenied</Code>" in refused.content
+        # Reading but not listing: a missing object is 403, as S3 answers, not 404.
+        cdn.admit(aws.url, REGION, stack.bucket, twin_distribution(twin), lists=False)
+        with twin.client(cookies=cookies) as client:
+            read = client.get(f"{twin.url}/hls/{video_id}/720p/seg_00001.ts")
+            assert read.status_code == 200 and read.content == objects[f"hls/{video_id}/720p/seg_00001.ts"]
+            hidden = client.get(f"{twin.url}/hls/{video_id}/720p/seg_99999.ts")
+            assert hidden.status_code == 403 and b"<Code>AccessDenied</Code>" in hidden.content
+    finally:
+        cdn.admit(aws.url, REGION, stack.bucket, twin_distribution(twin))
+    # With the role's policy (reads and lists hls/): the object, and a missing one is 404.
+    with twin.client(cookies=cookies) as client:
+        assert client.get(f"{twin.url}/hls/{video_id}/720p/seg_00002.ts").status_code == 200
+        assert client.get(f"{twin.url}/hls/{video_id}/720p/seg_99998.ts").status_code == 404
+
+
+def twin_distribution(twin) -> str:
+    return json.loads(twin.config.read_text())["distribution_id"]

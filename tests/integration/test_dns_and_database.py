@@ -7,7 +7,8 @@ and a database the model creates (RDS), run with dev's model against the emulato
   nothing, and neither the database's master password nor the origin secret appears in any
   output, even with ``-v --diff``;
 - teardown removes the records, the distribution and the instance, and a second teardown is a
-  no-op.
+  no-op; a record of the site's or the origin's name that aliases another environment's
+  distribution or load balancer survives both.
 
 The only thing made beforehand is the person's own hosted zone, as it exists before any
 deployment (made before the request log is read, so it is not counted as ours).
@@ -72,6 +73,23 @@ def dev_inventory(directory: Path, endpoint_url: str, zone_id: str) -> str:
     settings["videoforge_compute"]["wait_for_steady_state"] = False
     compute_file.write_text(yaml.safe_dump(settings, sort_keys=False))
     return str(directory)
+
+
+# Another environment's distribution and load balancer (CloudFront's and ap-southeast-2's ALB zones).
+OTHER_DISTRIBUTION = ("d3other5example.cloudfront.net.", "Z2FDTNDATAQYW2")
+OTHER_ALB = ("dualstack.video-forge-prod-alb-1234567890.ap-southeast-2.elb.amazonaws.com.", "Z1GM3OXH4ZPM65")
+
+
+def point_elsewhere(zone_id: str, name: str, record_type: str, target: tuple[str, str]) -> None:
+    """What another environment (or a person) did to one record set of the name: alias it elsewhere."""
+    alias = {"DNSName": target[0], "HostedZoneId": target[1], "EvaluateTargetHealth": False}
+    change = {
+        "Action": "UPSERT",
+        "ResourceRecordSet": {"Name": name, "Type": record_type, "AliasTarget": alias},
+    }
+    boto3.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id, ChangeBatch={"Changes": [change]}
+    )
 
 
 def writes(request_log: Path, start: int) -> list[dict]:
@@ -214,12 +232,17 @@ def test_a_second_run_changes_nothing_and_no_output_shows_the_password(deployed)
         assert deployed["origin_secret"] not in deployed[run].stdout
 
 
-def test_teardown_removes_the_records_and_the_instance_and_runs_twice(account, deployed):
+def test_teardown_removes_its_records_and_the_instance_keeps_anothers_and_runs_twice(account, deployed):
     assert deployed["first"].returncode == 0
+    zone = account["zone_id"]
+    # Of each name, one record set now aliases another environment's target, one still ours.
+    point_elsewhere(zone, DOMAIN, "AAAA", OTHER_DISTRIBUTION)
+    point_elsewhere(zone, f"origin.{DOMAIN}", "A", OTHER_ALB)
     first = compute.run_playbooks(account["inventory"], "playbooks/teardown.yml", env=account["env"])
     assert first.returncode == 0, first.stdout[-6000:]
-    assert site_records(account["zone_id"]) == {}
-    assert site_records(account["zone_id"], f"origin.{DOMAIN}") == {}
+    site, origin = site_records(zone), site_records(zone, f"origin.{DOMAIN}")
+    assert {t: r["AliasTarget"]["DNSName"] for t, r in site.items()} == {"AAAA": OTHER_DISTRIBUTION[0]}
+    assert {t: r["AliasTarget"]["DNSName"] for t, r in origin.items()} == {"A": OTHER_ALB[0]}
     cloudfront = boto3.client("cloudfront")
     assert cloudfront.list_distributions()["DistributionList"].get("Items") in (None, [])
     assert cloudfront.list_key_groups()["KeyGroupList"].get("Items") in (None, [])
@@ -236,3 +259,4 @@ def test_teardown_removes_the_records_and_the_instance_and_runs_twice(account, d
     again = compute.run_playbooks(account["inventory"], "playbooks/teardown.yml", env=account["env"])
     assert again.returncode == 0, again.stdout[-6000:]
     assert compute.recap(again.stdout)["changed"] == 0, again.stdout[-6000:]
+    assert set(site_records(zone)) == {"AAAA"} and set(site_records(zone, f"origin.{DOMAIN}")) == {"A"}

@@ -312,29 +312,29 @@ def test_target_group_change_keeps_registered_targets(aws, deployment, tmp_path)
     vpc_id = elb.describe_target_groups(Names=[f"{PREFIX}-streaming-tg"])["TargetGroups"][0]["VpcId"]
 
     def target_group(interval: int) -> list[dict]:
-        module = {
+        group = {
             "name": "vf-test-keep-tg",
             "port": 4000,
-            "vpc_id": vpc_id,
             "deregistration_delay": 30,
             "health_check": {"path": "/health", "interval": interval},
         }
+        module = {"vpc_id": vpc_id, "target_groups": [group]}
         return [
             {
                 "hosts": "localhost",
                 "gather_facts": False,
-                "tasks": [{"name": "Ensure the target group", "vf_target_group": module}],
+                "tasks": [{"name": "Ensure the target group", "vf_target_groups": module}],
             }
         ]
 
     made = run_playbook(tmp_path, target_group(30))
     assert made.ok, made.output[-3000:]
-    arn = made.tasks[-1].result["target_group_arn"]
+    arn = made.tasks[-1].result["results"][0]["target_group_arn"]
     # ECS registers the task IPs; the module must never take them out.
     elb.register_targets(TargetGroupArn=arn, Targets=[{"Id": "172.31.0.10", "Port": 4000}])
     changed = run_playbook(tmp_path, target_group(15))
     assert changed.ok, changed.output[-3000:]
-    assert changed.tasks[-1].result["changes"] == ["health_check.interval"]
+    assert changed.tasks[-1].result["results"][0]["changes"] == ["health_check.interval"]
     assert (
         elb.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]["HealthCheckIntervalSeconds"]
         == 15

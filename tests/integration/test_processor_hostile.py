@@ -1,4 +1,4 @@
-"""Hostile media cannot take a worker down (issue 10, section 3).
+"""Hostile media cannot take a worker down (apps/processor/README.md).
 
 Uploads that declare 10 hours, a 16384x16384 picture, or are HLS / concat playlists fail on
 their first attempt, before the ladder starts, with a plain reason; FFmpeg is run with the

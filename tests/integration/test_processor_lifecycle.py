@@ -73,7 +73,8 @@ def test_deleting_a_video_mid_transcode_stops_the_worker_and_leaves_nothing(make
 
 
 def test_sigkill_of_every_worker_mid_job_costs_seconds_and_the_job_completes_once(make_stack, clip_dir):
-    """The queue keeps the design document's 300 s visibility; a worker holds its message for
+    """The queue keeps its 300 s visibility (docs/ARCHITECTURE.md, "Choices the issues left
+    open"); a worker holds its message for
     the model's lease past its last heartbeat, so a lost job comes back within the lease."""
     lease = str(model.catalog()["videoforge_processor"]["message_lease_seconds"])
     stack = make_stack(visibility=300)

@@ -1,18 +1,46 @@
-"""playbooks/teardown.yml against a real moto server: after a full compute + processor
-deployment (and the edge, messaging, storage, identity and network resources those read),
-teardown leaves nothing of ours in any resource family, and a second teardown is a no-op."""
+"""playbooks/teardown.yml against a real moto server, after a full compute + processor
+deployment (and the edge, messaging, storage, identity and network resources those read) whose
+bucket holds media:
+
+- with the user pool under deletion protection, the teardown stops before removing anything
+  and says how to lift it;
+- without ``videoforge_teardown_delete_data`` it removes everything but the bucket, which it
+  keeps with its media and says so;
+- with it, the bucket goes too: nothing of ours is left in any resource family, and a further
+  teardown is a no-op."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 
 from tests.support import compute, services
 
 PATH = "/video-forge/local"
 NAME = "video-forge-local"
+BUCKET = "video-forge-storage-local"
+
+
+def set_model(inventory: str, **variables) -> None:
+    path = Path(inventory) / "group_vars" / "all" / "environment.yml"
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), **variables}, sort_keys=False))
+
+
+def protect_user_pool(protected: bool) -> None:
+    cognito = boto3.client("cognito-idp")
+    pool = next(
+        p for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"{NAME}-users"
+    )
+    cognito.update_user_pool(UserPoolId=pool["Id"], DeletionProtection="ACTIVE" if protected else "INACTIVE")
+
+
+def active_clusters() -> list[str]:
+    clusters = boto3.client("ecs").describe_clusters(clusters=[NAME])["clusters"]
+    return [c["clusterName"] for c in clusters if c["status"] == "ACTIVE"]
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +50,37 @@ def torn_down(tmp_path_factory):
         env = {**services.AWS_TEST_ENV, "AWS_ENDPOINT_URL": emulator.url}
         previous = services.set_aws_test_env(emulator.url)
         try:
-            compute.ensure(PATH, NAME, "video-forge-storage-local", f"{NAME}-users")
+            compute.ensure(PATH, NAME, BUCKET, f"{NAME}-users")
             inventory = compute.make_inventory(tmp / "inventory", emulator.url)
             deploy = compute.run_playbooks(
                 inventory, "playbooks/compute.yml", "playbooks/processor.yml", env=env
             )
             assert deploy.returncode == 0, deploy.stdout[-5000:]
             assert boto3.client("ecs").list_services(cluster=NAME)["serviceArns"], "nothing was deployed"
-            # A platform that was used holds media: teardown must remove the bucket anyway.
+            # A platform that was used holds media.
             s3 = boto3.client("s3")
-            s3.put_object(Bucket="video-forge-storage-local", Key="hls/v/master.m3u8", Body=b"#EXTM3U\n")
-            s3.create_multipart_upload(Bucket="video-forge-storage-local", Key="uploads/u/v/source")
+            s3.put_object(Bucket=BUCKET, Key="hls/v/master.m3u8", Body=b"#EXTM3U\n")
+            s3.create_multipart_upload(Bucket=BUCKET, Key="uploads/u/v/source")
+            protect_user_pool(True)
+            protected = compute.run_playbooks(inventory, "playbooks/teardown.yml", env=env)
+            after_protected = {"clusters": active_clusters(), "buckets": s3.list_buckets()["Buckets"]}
+            protect_user_pool(False)
+            kept = compute.run_playbooks(inventory, "playbooks/teardown.yml", env=env)
+            after_kept = {
+                "clusters": active_clusters(),
+                "objects": [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])],
+            }
+            set_model(inventory, videoforge_teardown_delete_data=True)
             first = compute.run_playbooks(inventory, "playbooks/teardown.yml", env=env)
-            yield {"inventory": inventory, "env": env, "first": first}
+            yield {
+                "inventory": inventory,
+                "env": env,
+                "protected": protected,
+                "after_protected": after_protected,
+                "kept": kept,
+                "after_kept": after_kept,
+                "first": first,
+            }
         finally:
             for key, value in previous.items():
                 if value is None:
@@ -43,7 +89,33 @@ def torn_down(tmp_path_factory):
                     os.environ[key] = value
 
 
-def test_teardown_succeeds(torn_down):
+def test_a_protected_user_pool_stops_the_teardown_before_anything_is_removed(torn_down):
+    run = torn_down["protected"]
+    assert run.returncode != 0, run.stdout[-5000:]
+    said = " ".join(run.stdout.split())
+    assert f"The user pool {NAME}-users has deletion protection, so the teardown stopped" in said
+    assert (
+        "set identity_deletion_protection to false (the inventory's videoforge_user_pool_deletion_protection)"
+        in said
+    )
+    assert compute.recap(run.stdout)["changed"] == 0, run.stdout[-5000:]
+    assert torn_down["after_protected"]["clusters"] == [NAME]
+    assert BUCKET in {b["Name"] for b in torn_down["after_protected"]["buckets"]}
+
+
+def test_a_bucket_holding_media_is_kept_unless_the_model_says_delete_data(torn_down):
+    run = torn_down["kept"]
+    assert run.returncode == 0, run.stdout[-5000:]
+    assert compute.recap(run.stdout)["changed"] > 0
+    said = " ".join(run.stdout.split())
+    assert f"KEPT: the media bucket {BUCKET} holds objects (videos), so it was not deleted" in said
+    assert "videoforge_teardown_delete_data" in said
+    # Everything else went; the media did not.
+    assert torn_down["after_kept"]["clusters"] == []
+    assert torn_down["after_kept"]["objects"] == ["hls/v/master.m3u8"]
+
+
+def test_teardown_with_delete_data_succeeds(torn_down):
     assert torn_down["first"].returncode == 0, torn_down["first"].stdout[-5000:]
     assert compute.recap(torn_down["first"].stdout)["changed"] > 0
 
@@ -78,9 +150,7 @@ def test_nothing_of_ours_is_left(torn_down):
     assert elb.describe_load_balancers()["LoadBalancers"] == []
     assert elb.describe_target_groups()["TargetGroups"] == []
     assert boto3.client("sqs").list_queues().get("QueueUrls", []) == []
-    assert "video-forge-storage-local" not in {
-        b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]
-    }
+    assert BUCKET not in {b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]}
     pools = boto3.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]
     assert [p for p in pools if p["Name"] == f"{NAME}-users"] == []
     params = boto3.client("ssm").get_parameters_by_path(Path=PATH, Recursive=True)["Parameters"]

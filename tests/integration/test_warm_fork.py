@@ -54,7 +54,7 @@ def task(title: str, module: str, /, **args) -> dict:
 
 
 def family_tasks(p: str) -> list[dict]:
-    """The families (and the info modules) make what the singular modules then remove."""
+    """The families (and the info modules) make what the removal tasks then remove."""
     allow = {
         "Effect": "Allow",
         "Principal": {"Service": "ecs-tasks.amazonaws.com"},
@@ -91,17 +91,15 @@ def family_tasks(p: str) -> list[dict]:
 
 
 def removal_tasks(p: str, zone: str) -> list[dict]:
-    """Every singular module, removing what the families made or what never was."""
+    """Every module that reconciles one resource, and the families that made some, removing what
+    was made or what never was."""
     database = {"DB_HOST": "127.0.0.1", "DB_PORT": "9", "DB_NAME": "x", "DB_USER": "x", "DB_PASSWORD": "x"}
     absent = [
-        ("Log group", "vf_log_group", {"name": f"/{p}/web"}),
-        ("Target group", "vf_target_group", {"name": f"{p}-tg"}),
-        ("Role", "vf_iam_role", {"name": f"{p}-task"}),
-        ("Task definition", "vf_ecs_task_definition", {"family": f"{p}-web"}),
-        ("Service", "vf_ecs_service", {"name": "web", "cluster": f"{p}-cluster"}),
+        ("Log group", "vf_log_groups", {"names": [f"/{p}/web"]}),
+        ("Target group", "vf_target_groups", {"target_groups": [{"name": f"{p}-tg"}]}),
+        ("Role", "vf_iam_roles", {"roles": [{"name": f"{p}-task"}]}),
+        ("Task definition", "vf_ecs_task_definitions", {"task_definitions": [{"family": f"{p}-web"}]}),
         ("Cluster", "vf_ecs_cluster", {"name": f"{p}-cluster"}),
-        ("Scalable target", "vf_app_autoscaling", {"resource_id": f"service/{p}-cluster/web"}),
-        ("Scaling policy", "vf_scaling_policy", {"name": "cpu", "group": f"{p}-asg"}),
         ("Group", "vf_autoscaling_group", {"name": f"{p}-asg"}),
         ("Launch template", "vf_launch_template", {"name": f"{p}-lt"}),
         ("Alarm", "vf_metric_alarm", {"name": f"{p}-alarm"}),
@@ -191,7 +189,7 @@ def two_modules(prefix: str, endpoint: str) -> list[dict]:
     return play(
         [
             {"name": "Queue", "vf_sqs_queue": {"name": f"{prefix}-jobs"}},
-            {"name": "Log group", "vf_log_group": {"name": f"/{prefix}/web", "state": "absent"}},
+            {"name": "Log group", "vf_log_groups": {"names": [f"/{prefix}/web"], "state": "absent"}},
         ],
         endpoint,
     )

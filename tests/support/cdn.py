@@ -81,6 +81,44 @@ def distribution(aws_url: str, bucket: str) -> str:
     return cloudfront.create_distribution(DistributionConfig=config)["Distribution"]["Id"]
 
 
+def media_policy(bucket: str, distribution_arn: str, lists: bool = True) -> dict:
+    """The bucket policy role storage writes behind CloudFront: the distribution (its service
+    principal, for its ARN only) reads hls/ and thumbnails/ and, with ``lists``, lists hls/ (so a
+    missing object is 404 rather than 403)."""
+    only_this = {"StringEquals": {"AWS:SourceArn": distribution_arn}}
+    statements = [
+        {
+            "Sid": "CloudFrontReadsMedia",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": ["s3:GetObject"],
+            "Resource": [f"arn:aws:s3:::{bucket}/hls/*", f"arn:aws:s3:::{bucket}/thumbnails/*"],
+            "Condition": only_this,
+        }
+    ]
+    if lists:
+        statements.append(
+            {
+                "Sid": "CloudFrontListsMedia",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": ["s3:ListBucket"],
+                "Resource": [f"arn:aws:s3:::{bucket}"],
+                "Condition": {**only_this, "StringLike": {"s3:prefix": ["hls/*"]}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def admit(aws_url: str, region: str, bucket: str, distribution_id: str, lists: bool = True) -> str:
+    """Let the distribution read the bucket (``media_policy``): its ARN."""
+    cloudfront = boto3.client("cloudfront", endpoint_url=aws_url, region_name="us-east-1")
+    arn = cloudfront.get_distribution(Id=distribution_id)["Distribution"]["ARN"]
+    s3 = boto3.client("s3", endpoint_url=aws_url, region_name=region)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(media_policy(bucket, arn, lists)))
+    return arn
+
+
 @dataclass
 class Twin:
     url: str

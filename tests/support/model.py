@@ -69,9 +69,10 @@ def _plugins() -> None:
 
 
 def templar(env: str, playbook: str | None = None, roles: tuple[str, ...] = (), **extra):
-    """Ansible's templar over what a play sees: inventory ``env``'s variables, the first play's
-    ``vars`` of ``playbook`` (a path under the repository), each role's defaults and vars, and
-    ``extra`` on top. ``templar.template("{{ images_build_args }}")`` renders as the play would."""
+    """Ansible's templar over what a play sees: inventory ``env``'s variables, the ``vars`` of the
+    first play of ``playbook`` (a path under the repository; past the playbooks it imports), each
+    role's defaults and vars, and ``extra`` on top. ``templar.template("{{ images_build_args }}")``
+    renders as the play would."""
     from ansible.inventory.manager import InventoryManager
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar
@@ -91,6 +92,6 @@ def templar(env: str, playbook: str | None = None, roles: tuple[str, ...] = (), 
                 variables.update(loader.load_from_file(str(path), trusted_as_template=True) or {})
     if playbook:
         plays = loader.load_from_file(str(ROOT / playbook), trusted_as_template=True)
-        variables.update(plays[0].get("vars", {}))
+        variables.update(next(play for play in plays if "hosts" in play).get("vars", {}))
     variables.update(extra)
     return Templar(loader=loader, variables=variables)

@@ -1,5 +1,5 @@
 """What real AWS answers right after IAM made a role or instance profile, and on an account where
-the compute was never deployed (issue 9), from the API reference's error shapes:
+the compute was never deployed, from the API reference's error shapes:
 
 - ECS RegisterTaskDefinition: ClientException "Role is not valid";
 - EC2 Auto Scaling CreateAutoScalingGroup / UpdateAutoScalingGroup: ValidationError "You must
@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
-import vf_autoscaling_group
-import vf_launch_template
 from ansible.module_utils import vf_aws
+from ansible.module_utils.vf_autoscaling import group_plan
+from ansible.module_utils.vf_autoscaling_aws import apply_group
+from ansible.module_utils.vf_ec2_aws import apply_launch_template
 from ansible.module_utils.vf_ecs_aws import apply_task_definition, read_service
 from ansible.module_utils.vf_ecs_services import service_plan
 from ansible.module_utils.vf_module import Plan
@@ -121,7 +122,7 @@ def group_created(aws: Clients) -> None:
 def test_a_group_whose_instance_profile_is_not_yet_valid_is_made_once_it_is(operation):
     params = group_params(metrics=[], tags={})
     found = {"group": None, "refreshes": [], "refresh_supported": True}
-    plan = vf_autoscaling_group.group_plan(found, params, False)
+    plan = group_plan(found, params, False)
     if operation == "update_auto_scaling_group":
         plan.changes[:] = ["launch_template"]
     message = f"You must use a valid fully-formed launch template. {PROFILE_MESSAGE}"
@@ -130,7 +131,7 @@ def test_a_group_whose_instance_profile_is_not_yet_valid_is_made_once_it_is(oper
             aws.stubs["autoscaling"].add_client_error(operation, "ValidationError", message, 400)
         aws.stubs["autoscaling"].add_response(operation, {})
         group_created(aws)
-        out = vf_autoscaling_group.apply(aws, plan, params)
+        out = apply_group(aws, plan, params)
     assert out["desired_capacity"] == 1
 
 
@@ -148,7 +149,7 @@ def test_a_launch_template_naming_a_profile_not_yet_valid_is_made_once_it_is():
             created,
             {"LaunchTemplateName": name, "LaunchTemplateData": data, "ClientToken": ANY},
         )
-        out = vf_launch_template.apply(aws, plan, {"name": name, "tags": {}})
+        out = apply_launch_template(aws, plan, {"name": name, "tags": {}})
     assert out["id"] == "lt-0123"
 
 

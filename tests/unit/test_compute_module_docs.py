@@ -14,19 +14,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = [
     "vf_ecs_cluster",
-    "vf_ecs_task_definition",
     "vf_ecs_task_definitions",
-    "vf_ecs_service",
     "vf_ecs_services",
-    "vf_app_autoscaling",
     "vf_app_autoscalings",
     "vf_launch_template",
     "vf_autoscaling_group",
-    "vf_scaling_policy",
     "vf_metric_alarm",
-    "vf_iam_role",
     "vf_iam_roles",
-    "vf_log_group",
+    "vf_log_groups",
+    "vf_scaling_policies",
     "vf_service_discovery",
     "vf_ecr_repository",
 ]
@@ -54,7 +50,7 @@ def test_module_renders_with_examples_return_and_shared_options(docs, name):
     assert {"region", "endpoint_url", "retries"} <= set(doc["options"])
     assert entry["examples"].strip()
     assert entry["return"]
-    if name not in ("vf_ecs_task_definition",) and "state" in doc["options"]:
+    if "state" in doc["options"]:
         assert "absent" in doc["options"]["state"]["choices"]
 
 

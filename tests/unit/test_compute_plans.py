@@ -218,7 +218,7 @@ def test_a_launch_template_change_plans_the_next_version():
     assert (newer.result["default_version"], newer.result["latest_version"]) == (4, 4)
 
 
-# --- block devices (issue 9: the processor's work volume) -----------------------------------
+# --- block devices (the processor's work volume) --------------------------------------------
 
 WORK_VOLUME = {"device_name": "/dev/xvdb", "volume_size": 100}
 

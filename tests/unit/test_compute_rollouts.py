@@ -1,4 +1,4 @@
-"""Rollouts that only real AWS produces (issue 9), from the shapes of the ECS and EC2 Auto Scaling
+"""Rollouts that only real AWS produces, from the shapes of the ECS and EC2 Auto Scaling
 API references: a deployment circuit breaker that rolled a service back, instance refreshes
 that fail, are cancelled or roll back, and a group whose instances run an older template."""
 
@@ -132,8 +132,8 @@ def test_a_completed_rollout_of_the_new_revision_succeeds():
 
 # --- instance refresh (EC2 Auto Scaling API reference shapes) --------------------------------
 
-import vf_autoscaling_group  # noqa: E402
 from ansible.module_utils.vf_autoscaling import group_plan  # noqa: E402
+from ansible.module_utils.vf_autoscaling_aws import apply_group  # noqa: E402
 
 from tests.unit.test_compute_plans import GROUP, group_params  # noqa: E402
 
@@ -239,7 +239,7 @@ def run_refresh(fake: FakeAutoscaling):
 
 
 def vf_aws_apply(fake, plan, params):
-    return vf_autoscaling_group.apply(Clients(autoscaling=fake), plan, params)
+    return apply_group(Clients(autoscaling=fake), plan, params)
 
 
 def client_error(code: str, status: int, message: str):

@@ -14,7 +14,7 @@ from ansible.module_utils.vf_autoscaling import (
 )
 from ansible.module_utils.vf_cloudwatch import alarm_changes
 from ansible.module_utils.vf_ec2 import encode_user_data, launch_template_data_changes
-from ansible.module_utils.vf_iam import policy_resources, role_changes
+from ansible.module_utils.vf_iam import role_changes
 
 BACKLOG = [
     {
@@ -357,4 +357,3 @@ def test_role_policies_compare_canonically():
         "inline_policies.access"
     ]
     assert role_changes(current, {**desired, "instance_profile": True}) == ["instance_profile"]
-    assert policy_resources(POLICY) == ["arn:aws:s3:::b/hls/*", "arn:aws:s3:::b/thumbnails/*"]

@@ -1,4 +1,4 @@
-"""The ECS services' families in one module run each (issue 11): vf_ecs_task_definitions,
+"""The ECS services' families in one module run each: vf_ecs_task_definitions,
 vf_ecs_services and vf_app_autoscalings reconcile every item as the singular module does, with
 a result and a diff per item. Each module's own main() runs here on its real argument spec (the
 module arguments as Ansible passes them); only the read and apply steps are replaced, by ones

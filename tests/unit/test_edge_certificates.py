@@ -1,4 +1,4 @@
-"""An HTTPS listener right after its certificate was issued (issue 9): ELB answers
+"""An HTTPS listener right after its certificate was issued: ELB answers
 CertificateNotFound (or UnsupportedCertificate) until the certificate has reached it. The module
 waits that out instead of failing the first deployment."""
 
@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import boto3
 import pytest
-import vf_load_balancer
 from ansible.module_utils import vf_aws
+from ansible.module_utils.vf_elbv2_aws import apply_listeners
 from botocore.stub import Stubber
 
 ELB = "arn:aws:elasticloadbalancing:ap-southeast-2:123456789012"
@@ -47,7 +47,7 @@ def test_a_certificate_not_yet_usable_is_waited_for(elb, code):
         stub.add_client_error("create_listener", code, f"Certificate '{CERT}' not found", 400)
     stub.add_response("create_listener", CREATED)
     steps = {"stale": {}, "listeners": {443: (["create"], HTTPS)}}
-    listeners = vf_load_balancer.apply_listeners(vf_aws.AwsClient(client, retries=1), LB, {}, steps)
+    listeners = apply_listeners(vf_aws.AwsClient(client, retries=1), LB, {}, steps)
     assert listeners == {"443": LISTENER}
 
 
@@ -59,6 +59,6 @@ def test_a_certificate_that_never_arrives_fails_in_the_end(elb, monkeypatch):
         stub.add_client_error("create_listener", "CertificateNotFound", "not found", 400)
     steps = {"stale": {}, "listeners": {443: (["create"], HTTPS)}}
     with pytest.raises(vf_aws.AwsError) as failed:
-        vf_load_balancer.apply_listeners(vf_aws.AwsClient(client, retries=1), LB, {}, steps)
+        apply_listeners(vf_aws.AwsClient(client, retries=1), LB, {}, steps)
     assert failed.value.code == "CertificateNotFound"
     stub._queue.clear()  # what was left unasked: it gave up in time

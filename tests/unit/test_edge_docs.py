@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODULES = [
     "vf_security_group",
     "vf_vpc_info",
-    "vf_target_group",
+    "vf_target_groups",
     "vf_load_balancer",
     "vf_listener_rules",
     "vf_acm_certificate",

@@ -1,6 +1,6 @@
-"""The iam role's roles in one module run (issue 11): vf_iam_roles reconciles each role as
-vf_iam_role does one, with a result and a diff per role, one account lookup for the family, no
-write on a re-run or in check mode. Both modules run here on an in-memory IAM that answers as
+"""The iam role's roles in one module run: vf_iam_roles reconciles each role on its own,
+with a result and a diff per role, one account lookup for the family, no write on a re-run or in
+check mode. The module runs here on an in-memory IAM that answers as
 the API reference shows (GetRole's documents URL-decoded to dicts, NoSuchEntity for a missing
 role or instance profile)."""
 
@@ -10,9 +10,8 @@ import copy
 import json
 
 import pytest
-import vf_iam_role
 import vf_iam_roles
-from ansible.module_utils import vf_module
+from ansible.module_utils import vf_aws
 from ansible.module_utils.testing import patch_module_args
 from ansible.module_utils.vf_aws import AwsError
 
@@ -203,7 +202,7 @@ def iam(monkeypatch):
     """The in-memory IAM every client of a module run talks to; ``iam.calls`` lists every call."""
     calls: list[str] = []
     fake, sts = FakeIam(calls), FakeSts(calls)
-    monkeypatch.setattr(vf_module, "connect", lambda service, *a: {"iam": fake, "sts": sts}[service])
+    monkeypatch.setattr(vf_aws, "connect", lambda service, *a: {"iam": fake, "sts": sts}[service])
     return fake
 
 
@@ -294,14 +293,15 @@ def test_a_family_deletes_its_roles_and_the_instance_profile(iam, result):
     assert result(vf_iam_roles, {"roles": names, "state": "absent"})["changed"] is False
 
 
-def test_the_singular_module_shares_the_read_and_apply(iam, result):
+def test_a_family_of_one_reads_and_deletes_a_role(iam, result):
     result(vf_iam_roles, {"roles": ROLES})
     iam.calls.clear()
-    out = result(vf_iam_role, {**ROLES[2], "state": "read"})
+    out = result(vf_iam_roles, {"roles": [{"name": "vf-processor"}], "state": "read"})["results"][0]
     assert (out["changed"], out["exists"], writes(iam.calls)) == (False, True, [])
     assert out["instance_profile_arn"].endswith(":instance-profile/vf-processor")
-    assert result(vf_iam_role, ROLES[2])["changed"] is False
-    assert result(vf_iam_role, {"name": "vf-processor", "state": "absent"})["changes"] == ["delete"]
+    assert result(vf_iam_roles, {"roles": [ROLES[2]]})["changed"] is False
+    gone = result(vf_iam_roles, {"roles": [{"name": "vf-processor"}], "state": "absent"})
+    assert gone["results"][0]["changes"] == ["delete"]
     assert "vf-processor" not in iam.roles and iam.profiles == {}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from ansible.module_utils.vf_cognito import (
     client_changes,
     client_update_params,
@@ -11,11 +12,14 @@ from ansible.module_utils.vf_cognito import (
     desired_pool,
     pool_changes,
     pool_update_params,
+    user_pool_plan,
 )
+from ansible.module_utils.vf_module import ReconcileError
 from ansible.module_utils.vf_s3 import (
     aws_cors,
     aws_lifecycle,
     bucket_changes,
+    bucket_plan,
     cors_of,
     desired_encryption,
     desired_lifecycle,
@@ -340,3 +344,30 @@ def test_published_outputs_compare_value_description_and_tags():
         "/vf/dev/bucket": ["value", "tags"],
         "/vf/dev/dlq-url": ["create"],
     }
+
+
+def test_a_bucket_that_holds_objects_is_kept_unless_it_is_to_be_emptied():
+    absent = {"name": "video-forge-storage-dev", "state": "absent", "force_delete": False}
+    kept = bucket_plan({"holds_objects": True}, absent, check_mode=False)
+    assert kept.changes == [] and kept.result["kept"] is True
+    assert kept.warnings == [
+        "bucket video-forge-storage-dev holds objects, so it is kept (force_delete empties and deletes it)"
+    ]
+    assert bucket_plan({"holds_objects": False}, absent, check_mode=False).changes == ["delete"]
+    emptied = bucket_plan({"holds_objects": True}, {**absent, "force_delete": True}, check_mode=True)
+    assert emptied.changes == ["delete"] and "kept" not in emptied.result
+
+
+def test_a_pool_with_deletion_protection_is_refused_before_any_call_even_in_check_mode():
+    protected = {
+        "pool": {**DESCRIBED_POOL, "DeletionProtection": "ACTIVE"},
+        "client": None,
+        "region": "ap-southeast-2",
+    }
+    absent = {"name": "video-forge-users", "state": "absent"}
+    for check_mode in (True, False):
+        with pytest.raises(ReconcileError, match="has deletion protection") as refused:
+            user_pool_plan(protected, absent, check_mode)
+        assert refused.value.result["deletion_protection"] is True
+    unprotected = {**protected, "pool": {**DESCRIBED_POOL, "DeletionProtection": "INACTIVE"}}
+    assert user_pool_plan(unprotected, absent, check_mode=False).changes == ["delete"]

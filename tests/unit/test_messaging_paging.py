@@ -1,4 +1,4 @@
-"""SSM reads on AWS's paging (issue 9): DescribeParameters may answer a page with no parameters
+"""SSM reads on AWS's paging: DescribeParameters may answer a page with no parameters
 and a NextToken, and the parameter on a later page; a module that reads one page sees no
 description, reports a change on every run and writes a new version of a secret each time."""
 
@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import boto3
 import pytest
-import vf_ssm_parameter
-import vf_ssm_parameters
 from ansible.module_utils import vf_aws
+from ansible.module_utils.vf_ssm_aws import read_parameter, read_parameters
 from botocore.stub import ANY, Stubber
 
 NAME = "/video-forge/dev/db-password"
@@ -64,7 +63,7 @@ def test_the_description_on_a_later_page_is_found(ssm):
         "list_tags_for_resource", {"TagList": []}, {"ResourceType": "Parameter", "ResourceId": NAME}
     )
     params = {"name": NAME, "type": "SecureString", "return_value": False, "value": None, "generate": True}
-    found = vf_ssm_parameter.read(StubbedAws(client), {**params, "generate_length": 32})
+    found = read_parameter(StubbedAws(client), {**params, "generate_length": 32})
     assert found["parameter"]["Description"] == "database password"
 
 
@@ -88,7 +87,7 @@ def test_published_outputs_read_their_descriptions_across_pages(ssm):
         stub.add_response(
             "list_tags_for_resource", {"TagList": []}, {"ResourceType": "Parameter", "ResourceId": name}
         )
-    found = vf_ssm_parameters.read(
+    found = read_parameters(
         StubbedAws(client), {"path": "/vf/dev", "parameters": {"bucket": "v", "queue-url": "v"}}
     )
     assert {n: p["Description"] for n, p in found.items()} == dict.fromkeys(names, "out")

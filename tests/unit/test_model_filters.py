@@ -106,3 +106,31 @@ def test_local_instances_are_named_by_their_port_as_supervisord_names_them():
         "program": "gallery:gallery-13001",
         "log": "/s/logs/gallery-13001.log",
     }
+
+
+def test_cdn_origins_are_the_load_balancer_with_its_secret_and_the_bucket_through_its_access_control():
+    origins = catalog()["videoforge_distribution"]["origins"]
+    made = vf_model.cdn_origins(origins, "alb.example.com", "s3cret", "media.s3.example.com", "")
+    header = origins["alb"]["secret_header"]
+    assert made == [
+        {
+            "id": "alb",
+            "kind": "custom",
+            "domain_name": "alb.example.com",
+            "custom_headers": {header: "s3cret"},
+        },
+        {"id": "media", "kind": "s3", "domain_name": "media.s3.example.com", "origin_access_control_id": ""},
+    ]
+
+
+def test_cdn_behaviours_name_our_policies_by_id_aws_managed_ones_by_name_and_sign_only_the_media():
+    distribution = catalog()["videoforge_distribution"]
+    ours = {key: f"id-{key}" for key in distribution["cache_policies"]}
+    made = vf_model.cdn_behaviours(distribution["behaviours"] + [distribution["default"]], ours, "kg")
+    assert [(b["path_pattern"], b["cache_policy"], b["trusted_key_groups"]) for b in made] == [
+        ("/hls/*", "id-media", ["kg"]),
+        ("/api/*", "CachingDisabled", []),
+        ("", "id-site", []),
+    ]
+    assert made[1]["origin_request_policy"] == "AllViewerExceptHostHeader"
+    assert (made[0]["allowed_methods"], made[2]["target_origin"]) == (["GET", "HEAD"], "alb")

@@ -1,7 +1,7 @@
-"""The modules keep one readable shape (issue 12): a few-line main(), functions that read in one
-sitting, and a docstring on everything a module file defines. A function that grows past the
-limits fails here, before a reviewer has to find it; so does a module whose documentation
-(``ansible-doc -M library NAME``) is not what it takes."""
+"""The modules keep one readable shape (docs/ARCHITECTURE.md, "Modules"): a few-line main(),
+functions that read in one sitting, and a docstring on everything a module file defines. A
+function that grows past the limits fails here, before a reviewer has to find it; so does a
+module whose documentation (``ansible-doc -M library NAME``) is not what it takes."""
 
 from __future__ import annotations
 

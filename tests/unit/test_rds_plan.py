@@ -239,3 +239,24 @@ def test_a_subnet_group_in_check_mode_accepts_subnets_not_published_yet():
     assert plan.changes == ["create"]
     with pytest.raises(ReconcileError, match="subnet_ids is empty"):
         subnet_group_plan({"subnet_group": None, "tags": {}}, group_params(subnet_ids=[""]), False)
+
+
+def test_storage_autoscaling_grew_past_the_declared_size_is_not_drift():
+    # DescribeDBInstances after RDS grew a 20 GiB instance whose maximum is 100 GiB.
+    grown = current(AllocatedStorage=28, MaxAllocatedStorage=100)
+    plan = instance_plan(grown, params(allocated_storage=20, max_allocated_storage=100), check_mode=False)
+    assert plan.changes == []
+    assert plan.steps["modify"] == {}
+    # A declared size above the grown one is still asked for; the maximum is still managed.
+    bigger = instance_plan(grown, params(allocated_storage=40, max_allocated_storage=100), check_mode=False)
+    assert bigger.steps["modify"] == {"AllocatedStorage": 40}
+    higher = instance_plan(grown, params(allocated_storage=20, max_allocated_storage=200), check_mode=False)
+    assert higher.steps["modify"] == {"MaxAllocatedStorage": 200}
+
+
+def test_storage_past_the_declared_size_without_autoscaling_still_cannot_shrink():
+    grown = current(AllocatedStorage=28, MaxAllocatedStorage=100)
+    with pytest.raises(ReconcileError, match="cannot shrink"):
+        instance_plan(grown, params(allocated_storage=20, max_allocated_storage=0), check_mode=False)
+    with pytest.raises(ReconcileError, match="cannot shrink"):  # past a maximum declared lower since
+        instance_plan(grown, params(allocated_storage=20, max_allocated_storage=25), check_mode=False)

@@ -1,4 +1,4 @@
-"""Fewer module runs per resource (issue 11): one read of the published outputs and the account
+"""Fewer module runs per resource: one read of the published outputs and the account
 per role, and one run for a family of log groups, with a result and a diff per group. What they
 decide is pure and tested here on the API reference's response shapes."""
 

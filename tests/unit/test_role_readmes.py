@@ -1,4 +1,4 @@
-"""Every role explains itself (issue 12): a README in the Galaxy style whose arguments are the
+"""Every role explains itself: a README in the Galaxy style whose arguments are the
 role's argument specs, rendered by tools/role_readme.py, never a second hand-kept list."""
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 from ansible.module_utils.vf_module import ReconcileError
-from ansible.module_utils.vf_route53 import PENDING_TARGET, fqdn, record_plan, record_sets
+from ansible.module_utils.vf_route53 import PENDING_TARGET, fqdn, record_plan
+from ansible.module_utils.vf_route53_aws import record_sets
 
 ZONE = "Z0123456789ABCDEFGHIJ"
 ALB_ZONE = "Z1GM3OXH4ZPM65"  # ap-southeast-2's ELB zone

@@ -1,4 +1,4 @@
-"""Service settings come from the environment, with the design document's variable names."""
+"""Service settings come from the environment, with the names docs/ARCHITECTURE.md ("The apps") gives."""
 
 from psycopg.conninfo import conninfo_to_dict
 

@@ -64,11 +64,8 @@ def test_backoff_is_capped_full_jitter():
         assert 0 <= vf_aws.backoff_delay(attempt, 0.5, 20.0) <= min(20.0, 0.5 * 2**attempt)
 
 
-def test_fail_with_reports_code_and_message():
-    seen = {}
-    vf_aws.fail_with(
-        lambda **kw: seen.update(kw), vf_aws.AwsError("create_queue", "QueueDeletedRecently", "wait")
-    )
+def test_error_report_keeps_code_and_message():
+    seen = vf_aws.error_report(vf_aws.AwsError("create_queue", "QueueDeletedRecently", "wait"))
     assert seen["msg"] == "create_queue failed: QueueDeletedRecently: wait"
     assert seen["error"]["code"] == "QueueDeletedRecently"
 
@@ -89,7 +86,7 @@ def test_canonical_json_ignores_key_order_whitespace_and_number_types():
     assert vf_aws.canonical_json({"a": 1}) != vf_aws.canonical_json({"a": 2})
 
 
-# --- paging (issue 9): a throttle or a dropped connection mid-listing -----------------------
+# --- paging: a throttle or a dropped connection mid-listing -------------------------------
 
 LISTENER = (
     "arn:aws:elasticloadbalancing:ap-southeast-2:123456789012:listener/app/alb/50dc6c495c0c9188/f2f7dc8e"

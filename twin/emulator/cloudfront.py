@@ -12,9 +12,10 @@ CloudFront does (docs/ARCHITECTURE.md, "Where the emulator is not AWS").
 - **A distribution's origin** lost ``OriginAccessControlId`` and ``S3OriginConfig``, so every
   read differed from what was written: both are kept.
 - **A distribution's ETag** never changed and IfMatch was not checked; a distribution could be
-  deleted while enabled. Here every update gives a new ETag and puts the distribution back
-  ``InProgress`` (the next read finds it ``Deployed``), a stale IfMatch is ``PreconditionFailed``,
-  and deleting an enabled distribution is ``DistributionNotDisabled``, as CloudFront answers.
+  deleted while enabled, and every change read ``Deployed`` at once. Here every update gives a
+  new ETag and puts the distribution ``InProgress`` until the next read of it (``Deployed``
+  then), a stale IfMatch is ``PreconditionFailed``, and deleting a distribution that is enabled,
+  or disabled but not yet ``Deployed``, is ``DistributionNotDisabled``, as CloudFront answers.
 - **An origin access control** in use by an origin is ``OriginAccessControlInUse`` on delete.
 - **A security group rule from a managed prefix list** (the load balancer's, from CloudFront's
   origin-facing addresses) lost its description, so the rule never read back as declared.
@@ -294,7 +295,8 @@ def _update_distribution(original: Any) -> Any:
             _check_if_match(dist.etag, if_match)
         dist, location, _ = original(self, dist_config, _id, if_match)
         dist.etag = _etag()
-        dist.status = "InProgress"
+        # InProgress until the distribution is read again: moto's update counted as that read.
+        dist.status, dist._tick = "InProgress", 0
         return dist, location, dist.etag
 
     return update
@@ -305,7 +307,7 @@ def _delete_distribution(original: Any) -> Any:
         dist = self.distributions.get(distribution_id)
         if dist is not None and if_match:
             _check_if_match(dist.etag, if_match)
-            if dist.distribution_config.Enabled in (True, "true"):
+            if dist.distribution_config.Enabled in (True, "true") or dist.status != "Deployed":
                 raise _error(
                     "DistributionNotDisabled",
                     "The distribution you are trying to delete has not been disabled.",

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from twin.emulator import blobs, cloudfront, faults, moto_fixes, presigned, seeds, snapshots
+from twin.emulator import blobs, cloudfront, faults, moto_fixes, origin_access, presigned, seeds, snapshots
 from twin.emulator.journal import Journal
 from twin.emulator.persistence import (
     ENTRY_DEADLINE,
@@ -144,7 +144,9 @@ def build(args: argparse.Namespace) -> tuple[Any, Restore | None]:
     moto_app = DomainDispatcherApplication(create_backend_app)
     persistence = Persistence(moto_app, journal, Path(args.request_log) if args.request_log else None)
     report = load_state(Path(args.state), persistence, moto_app) if args.state else None
-    app: Any = presigned.PresignedUrls(persistence, presigned.parse_credentials(args.credentials))
+    app: Any = presigned.PresignedUrls(
+        origin_access.OriginAccess(persistence), presigned.parse_credentials(args.credentials)
+    )
     if not args.faults:
         return app, report
     config = faults.Config.parse(args.faults, args.fault_seed, args.fault_rate, args.fault_settle)

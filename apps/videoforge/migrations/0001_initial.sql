@@ -1,4 +1,4 @@
--- The design document's two tables: one row per video, one per produced asset.
+-- Two tables: one row per video, one per produced asset.
 CREATE TABLE gallery_videos (
     id              uuid PRIMARY KEY,
     owner_id        text        NOT NULL,           -- Cognito "sub"

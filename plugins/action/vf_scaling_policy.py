@@ -1,1 +1,0 @@
-_vf_warm_fork.py
