@@ -61,7 +61,8 @@ class Tokens(BaseModel):
 
 
 class Refresh(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=8192)
+    # Left out by the web client: its refresh token is the HttpOnly cookie sign-in set.
+    refresh_token: str | None = Field(default=None, min_length=1, max_length=8192)
 
 
 class RefreshedTokens(BaseModel):

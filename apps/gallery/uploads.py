@@ -41,6 +41,7 @@ from videoforge.auth import require_user
 from videoforge.errors import ApiError, not_found
 from videoforge.jobs import Job, source_key
 from videoforge.openapi import errors
+from videoforge.ratelimit import enforce
 from videoforge.web import aws, settings, web_settings
 from videoforge.web_settings import MAX_PARTS
 
@@ -151,8 +152,10 @@ async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
 
     At or above UPLOAD_MULTIPART_THRESHOLD bytes: a multipart upload with one presigned URL
     per part (PUT each part, keep each response's ETag). Otherwise a single presigned PUT.
-    Every URL signs the exact size it takes. 429 past the user's limits on uploads in progress.
+    Every URL signs the exact size it takes. 429 past the user's limits on uploads in progress,
+    or on upload tickets per address or per user.
     """
+    await enforce("upload_ticket", user=g.user.sub)
     conf = web_settings()
     content_type = checked_content_type(data.content_type)
     if data.size > conf.upload_max_bytes:
@@ -198,7 +201,9 @@ async def generate_upload_url(data: GenerateUpload) -> UploadTicket:
 @validate_response(MultipartUpload, 200)
 @errors(409, 429)
 async def resume_upload(video_id: uuid.UUID) -> MultipartUpload:
-    """Resume an interrupted multipart upload: fresh part URLs plus the parts S3 already has."""
+    """Resume an interrupted multipart upload: fresh part URLs plus the parts S3 already has
+    (an upload ticket, as generate-upload-url's: the same rate limits)."""
+    await enforce("upload_ticket", user=g.user.sub)
     async with db.pool().connection() as conn, conn.transaction():
         video = await videos.get_owned(conn, video_id, g.user.sub)
         if video is None:

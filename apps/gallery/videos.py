@@ -7,18 +7,18 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from botocore.exceptions import ClientError
 from quart import Blueprint, g
 from quart_schema import document_response, validate_querystring, validate_request, validate_response
 
+from gallery import purge
 from gallery.present import mean_job_seconds, present, video_out
 from gallery.schemas import ListQuery, VideoOut, VideoPage, VideoUpdate
 from gallery.uploads import send_job
-from videoforge import db, jobs, videos
+from videoforge import db, videos
 from videoforge.auth import require_user
 from videoforge.errors import ApiError, not_found
 from videoforge.openapi import NoContent, errors
-from videoforge.web import aws, web_settings
+from videoforge.web import web_settings
 
 log = logging.getLogger("gallery.videos")
 blueprint = Blueprint("videos", __name__, url_prefix="/videos")
@@ -89,47 +89,8 @@ async def update_video(video_id: uuid.UUID, data: VideoUpdate) -> VideoOut:
         if video is None:
             raise not_found()
         if before.visibility == "public" and video.visibility == "private":
-            await asyncio.to_thread(invalidate_hls, str(video_id))
+            await asyncio.to_thread(purge.invalidate_hls, str(video_id))
         return await present(conn, video)
-
-
-def invalidate_hls(video_id: str) -> None:
-    """Ask the CDN to drop what it holds of the video's HLS (``/hls/<id>/*``). A failure is
-    logged, not raised: what the CDN still holds is served only to signed cookies, and those
-    run out within PLAYBACK_TOKEN_TTL."""
-    distribution = web_settings().cdn_distribution_id
-    if not distribution:
-        return
-    path = f"/{jobs.hls_prefix(video_id)}*"
-    try:
-        aws().cloudfront.create_invalidation(
-            DistributionId=distribution,
-            InvalidationBatch={
-                "Paths": {"Quantity": 1, "Items": [path]},
-                "CallerReference": str(uuid.uuid4()),
-            },
-        )
-    except ClientError as exc:
-        log.error("invalidating %s failed: %s", path, exc, extra={"video_id": video_id})
-
-
-def _delete_prefixes(prefixes: list[str]) -> int:
-    client, bucket = aws().s3, aws().bucket
-    deleted = 0
-    for prefix in prefixes:
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
-            if keys:
-                client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
-                deleted += len(keys)
-    return deleted
-
-
-def _tombstone(key: str) -> None:
-    """An empty object at the source key: the single-PUT URL signs If-None-Match: *, so while
-    it is still valid it cannot recreate the source of a deleted video. The bucket's lifecycle
-    rule for uploads/ removes the marker later."""
-    aws().s3.put_object(Bucket=aws().bucket, Key=key, Body=b"", Metadata={"videoforge-deleted": "true"})
 
 
 def _upload_url_may_be_live(video: videos.Video) -> bool:
@@ -141,37 +102,21 @@ def _upload_url_may_be_live(video: videos.Video) -> bool:
 @require_user
 @document_response(NoContent, 204)
 async def delete_video(video_id: uuid.UUID) -> tuple[str, int]:
-    """Delete the video: its S3 objects (source, HLS, thumbnails) first, then what the CDN
-    holds of them, then its rows.
+    """Delete the video: its rows at once, its S3 objects (source, HLS, thumbnails) and what the
+    CDN holds of them in the background (gallery.purge), retried until none is left.
 
-    Storage goes first so a failure leaves the row in place and the delete can be retried.
     An upload in progress is aborted (its part URLs stop working) and a single-PUT URL still
     valid is kept from recreating the source. A worker processing the video sees the row gone,
     stops and removes what it wrote since.
     """
     user = g.user
-    async with db.pool().connection() as conn:
-        video = await videos.get_owned(conn, video_id, user.sub)
+    async with db.pool().connection() as conn, conn.transaction():
+        video = await videos.delete_owned(conn, video_id, user.sub)
         if video is None:
             raise not_found()
-        if video.upload_id:
-            try:
-                await asyncio.to_thread(
-                    aws().s3.abort_multipart_upload,
-                    Bucket=aws().bucket,
-                    Key=video.s3_key,
-                    UploadId=video.upload_id,
-                )
-            except ClientError as exc:  # already completed or aborted: nothing left to abort
-                log.info("abort multipart for %s: %s", video_id, exc)
-        vid = str(video_id)
-        prefixes = [jobs.upload_prefix(user.sub, vid), jobs.hls_prefix(vid), jobs.thumbnail_prefix(vid)]
-        deleted = await asyncio.to_thread(_delete_prefixes, prefixes)
-        if _upload_url_may_be_live(video):
-            await asyncio.to_thread(_tombstone, video.s3_key)
-        await asyncio.to_thread(invalidate_hls, vid)
-        await videos.delete_owned(conn, video_id, user.sub)
-    log.info("video deleted", extra={"video_id": vid, "objects": deleted})
+        await purge.record(conn, video, _upload_url_may_be_live(video))
+    purge.wake()
+    log.info("video deleted", extra={"video_id": str(video_id)})
     return "", 204
 
 

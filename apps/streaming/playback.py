@@ -37,6 +37,7 @@ from videoforge.auth import User, current_user, require_user
 from videoforge.cdn import CookieSigner, set_cookie_headers
 from videoforge.errors import ApiError, not_found, unauthorized
 from videoforge.openapi import errors
+from videoforge.ratelimit import enforce
 from videoforge.web import aws, web_settings
 
 log = logging.getLogger("streaming.playback")
@@ -124,8 +125,11 @@ def _cache_control(seconds: int) -> str:
 @blueprint.post("/<uuid:video_id>/playback-token")
 @require_user
 @validate_response(PlaybackToken, 201)
+@errors(429)
 async def playback_token(video_id: uuid.UUID) -> tuple[PlaybackToken, int]:
-    """A short-lived token to play one video: put it in playlist URLs instead of the access token."""
+    """A short-lived token to play one video: put it in playlist URLs instead of the access token.
+    429 past the limits on playback grants per address or per user."""
+    await enforce("playback_grant", user=g.user.sub)
     token = secrets.token_urlsafe(32)
     seconds = web_settings().playback_token_ttl
     async with db.pool().connection() as conn:

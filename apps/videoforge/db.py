@@ -11,7 +11,16 @@ from quart import Quart, current_app
 log = logging.getLogger("videoforge.db")
 
 
-def init_pool(app: Quart, conninfo: str, min_size: int, max_size: int) -> None:
+def session_options(statement_timeout_ms: int, idle_in_transaction_timeout_ms: int) -> str:
+    """libpq ``options`` that bound every session of the pool: a runaway query is cancelled, a
+    transaction left open and idle is ended (and its connection closed)."""
+    return (
+        f"-c statement_timeout={int(statement_timeout_ms)} "
+        f"-c idle_in_transaction_session_timeout={int(idle_in_transaction_timeout_ms)}"
+    )
+
+
+def init_pool(app: Quart, conninfo: str, min_size: int, max_size: int, options: str = "") -> None:
     @app.before_serving
     async def open_pool() -> None:
         pool = AsyncConnectionPool(
@@ -20,7 +29,7 @@ def init_pool(app: Quart, conninfo: str, min_size: int, max_size: int) -> None:
             max_size=max_size,
             open=False,
             timeout=5,  # waiting for a connection longer than this: answer 503
-            kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True},
+            kwargs={"row_factory": dict_row, "connect_timeout": 5, "autocommit": True, "options": options},
         )
         # wait=False: the service starts (and /health answers 503) while the database is down.
         await pool.open(wait=False)

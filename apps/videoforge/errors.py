@@ -17,12 +17,20 @@ log = logging.getLogger("videoforge.errors")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: object | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: object | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers or {}
 
     def body(self) -> dict:
         body: dict = {"code": self.code, "message": self.message}
@@ -53,7 +61,7 @@ def register_error_handlers(app: Quart) -> None:
     @app.errorhandler(ApiError)
     async def api_error(exc: ApiError):
         headers = {"WWW-Authenticate": 'Bearer realm="videoforge"'} if exc.status == 401 else {}
-        return exc.body(), exc.status, headers
+        return exc.body(), exc.status, {**headers, **exc.headers}
 
     @app.errorhandler(RequestSchemaValidationError)
     async def validation_error(exc: RequestSchemaValidationError):
@@ -67,7 +75,10 @@ def register_error_handlers(app: Quart) -> None:
         headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
         return {"code": code, "message": exc.description or exc.name}, exc.code or 500, headers
 
+    # A statement cancelled by statement_timeout is an OperationalError; a transaction ended by
+    # idle_in_transaction_session_timeout is not, yet it is the same: retry.
     @app.errorhandler(psycopg.OperationalError)
+    @app.errorhandler(psycopg.errors.IdleInTransactionSessionTimeout)
     @app.errorhandler(PoolTimeout)
     async def database_unavailable(exc: Exception):
         log.error("database unavailable on %s %s: %s", request.method, request.path, exc)

@@ -2,9 +2,11 @@
 
 quart-schema builds the document from the routes' declared schemas; this provider adds what
 every route of ours has in common, so no route can forget it:
-- 400 on routes that take a body or a query string (validation errors), 401 and 503 on
+- 400 on routes that take a body or a query string (validation errors), 413 on routes that
+  take a body (larger than MAX_BODY_BYTES), 401 and 503 on
   routes that take a token (invalid token; keys unavailable), 404 on routes with a video id,
   503 wherever the database is needed; all as the one error shape;
+- Retry-After on every 429;
 - path ids typed as UUIDs, request bodies required;
 - responses in their real media type (HLS playlists are not JSON), bodiless ones without
   content, response headers where OpenAPI puts them;
@@ -59,6 +61,17 @@ ERROR_RESPONSE = {
 }
 
 
+RATE_LIMITED_RESPONSE = {
+    **ERROR_RESPONSE,
+    "headers": {
+        "Retry-After": {
+            "description": "seconds until the request may be made again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
+
 def media_type_of(model: type) -> str | None:
     """A response model's media type: ``MEDIA_TYPE`` on the model (None: no body), else JSON."""
     return getattr(model, "MEDIA_TYPE", "application/json")
@@ -87,12 +100,16 @@ class ServiceOpenAPI(OpenAPIProvider):
         statuses = [503]  # database (or token keys) unavailable: every route but health has it
         if "requestBody" in operation or any(p["in"] == "query" for p in operation["parameters"]):
             statuses.append(400)
+        if "requestBody" in operation:
+            statuses.append(413)
         if any(s for s in operation.get("security", [])):
             statuses.append(401)
         if any(isinstance(c, UUIDConverter) for c in rule._converters.values()):
             statuses.append(404)
         for status in statuses:
             responses.setdefault(status, ERROR_RESPONSE)
+        if 429 in responses:
+            responses[429] = RATE_LIMITED_RESPONSE
 
     def build_querystring_parameters(self, model: type) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         # An optional parameter is one that may be left out, not one that may be "null".

@@ -44,6 +44,12 @@ class Settings:
     # and certificate against DB_SSLROOTCERT, the RDS CA bundle) and that bundle's path.
     db_sslmode: str = "prefer"
     db_sslrootcert: str = ""
+    # Bounds on a web service's database sessions (DB_STATEMENT_TIMEOUT_MS,
+    # DB_IDLE_IN_TRANSACTION_TIMEOUT_MS): no query runs longer, and no transaction stays open
+    # idle longer (the longest is one that waits on an interactive AWS call, about 40 s), so
+    # neither can hold locks or a connection for ever.
+    db_statement_timeout_ms: int = 15_000
+    db_idle_in_transaction_timeout_ms: int = 60_000
     # The model's ladder names (RENDITIONS), rendered by the roles; the job asks for these.
     renditions: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -87,6 +93,10 @@ class Settings:
             db_pool_max=_int("DB_POOL_MAX", 10),
             db_sslmode=os.environ.get("DB_SSLMODE") or "prefer",
             db_sslrootcert=os.environ.get("DB_SSLROOTCERT", ""),
+            db_statement_timeout_ms=_int("DB_STATEMENT_TIMEOUT_MS", cls.db_statement_timeout_ms),
+            db_idle_in_transaction_timeout_ms=_int(
+                "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", cls.db_idle_in_transaction_timeout_ms
+            ),
             cognito_user_pool_id=pool_id,
             cognito_client_id=os.environ.get("COGNITO_CLIENT_ID", ""),
             cognito_jwks_url=os.environ.get("COGNITO_JWKS_URL") or jwks_default,

@@ -184,12 +184,14 @@ async def update_details(
     return cur.rowcount == 1
 
 
-async def delete_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str) -> bool:
-    """Delete the row; media_assets go with it (ON DELETE CASCADE)."""
+async def delete_owned(conn: AsyncConnection, video_id: uuid.UUID, owner_id: str) -> Video | None:
+    """Delete the row and answer it as it was (None: no such video of this owner); media_assets
+    and playback grants go with it (ON DELETE CASCADE)."""
     cur = await conn.execute(
-        "DELETE FROM gallery_videos WHERE id = %s AND owner_id = %s", (video_id, owner_id)
+        f"DELETE FROM gallery_videos AS v WHERE v.id = %s AND v.owner_id = %s {_RETURNING}",  # noqa: S608
+        (video_id, owner_id),
     )
-    return cur.rowcount == 1
+    return _video(await cur.fetchone())
 
 
 async def claim_upload(

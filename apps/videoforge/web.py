@@ -7,17 +7,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from quart import Blueprint, Quart, Response, g, request
 from quart_schema import Info, QuartSchema, hide, validate_response
+from werkzeug.exceptions import BadRequest
 
 from videoforge import aws as vf_aws
-from videoforge import db
+from videoforge import db, ratelimit
 from videoforge import logging as vf_logging
 from videoforge.asgi import BodyBeforeResponse
 from videoforge.auth import BEARER_SCHEME, TokenVerifier
-from videoforge.errors import ApiError, register_error_handlers
+from videoforge.errors import ApiError, not_found, register_error_handlers
 from videoforge.jobs import HLS_ROOT
 from videoforge.openapi import ServiceOpenAPI
 from videoforge.presign import Presigner
@@ -25,6 +29,9 @@ from videoforge.settings import Settings
 from videoforge.web_settings import WebSettings
 
 log = logging.getLogger("videoforge.web")
+
+# The largest request body a service reads: every body is JSON (media goes to S3 directly).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def mount(app: Quart, *blueprints: Blueprint) -> None:
@@ -134,6 +141,7 @@ def create_app(name: str, *, uses_queue: bool) -> Quart:
     prefix = web_settings.api_prefix(name)
     app = Quart(name)
     app.config["PREFIX"] = prefix
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["settings"] = settings
     app.extensions["web_settings"] = web_settings
     app.extensions["aws"] = Aws(settings)
@@ -156,12 +164,75 @@ def create_app(name: str, *, uses_queue: bool) -> Quart:
     )
     app.extensions["openapi_hooks"] = []
     register_error_handlers(app)
-    db.init_pool(app, settings.db_conninfo, settings.db_pool_min, settings.db_pool_max)
+    _stop_background_first(app)
+    db.init_pool(
+        app,
+        settings.db_conninfo,
+        settings.db_pool_min,
+        settings.db_pool_max,
+        db.session_options(settings.db_statement_timeout_ms, settings.db_idle_in_transaction_timeout_ms),
+    )
+    run_periodically(app, "clear rate limits", RATE_LIMIT_SWEEP_SECONDS, _clear_rate_limits)
     _add_request_hooks(app)
     _add_health(app, name, uses_queue)
     # A balancer's next request never meets a connection the service closed without saying so.
     app.asgi_app = BodyBeforeResponse(app.asgi_app)
     return app
+
+
+# Expired rate-limit rows are dropped this often (by every task: the statement is cheap).
+RATE_LIMIT_SWEEP_SECONDS = 300.0
+
+
+async def _clear_rate_limits() -> None:
+    async with db.pool().connection() as conn:
+        await ratelimit.clear_expired(conn)
+
+
+def run_periodically(
+    app: Quart,
+    name: str,
+    seconds: float,
+    work: Callable[[], Awaitable[object]],
+    wake: asyncio.Event | None = None,
+) -> None:
+    """Run ``work`` while the app serves, every ``seconds`` or as soon as ``wake`` is set (not at
+    once: a task that starts and stops at once has nothing in flight). A failure is logged and
+    the next round comes as usual."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                if wake is None:
+                    await asyncio.sleep(seconds)
+                else:
+                    await asyncio.wait_for(wake.wait(), seconds)
+            except TimeoutError:
+                pass
+            if wake is not None:
+                wake.clear()
+            try:
+                await work()
+            except (psycopg.OperationalError, PoolTimeout) as exc:  # the database is away: no trace
+                log.warning("%s failed: %s", name, exc)
+            except Exception:
+                log.exception("%s failed", name)
+
+    @app.before_serving
+    async def start() -> None:
+        app.extensions["background"].append(asyncio.create_task(loop(), name=name))
+
+
+def _stop_background_first(app: Quart) -> None:
+    """Registered before the pool: the loops end before the pool they use is closed."""
+    app.extensions["background"] = []
+
+    @app.after_serving
+    async def stop_background() -> None:
+        tasks, app.extensions["background"] = app.extensions["background"], []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _add_request_hooks(app: Quart) -> None:
@@ -170,14 +241,29 @@ def _add_request_hooks(app: Quart) -> None:
         g.started = time.perf_counter()
 
     @app.before_request
-    async def json_is_text() -> None:
-        # Quart decodes a JSON body before its own error handling: bytes that are not UTF-8
-        # would surface as a 500.
-        if request.is_json:
-            try:
-                (await request.get_data()).decode("utf-8")
-            except UnicodeDecodeError:
-                raise ApiError(400, "invalid_body", "the request body is not UTF-8 JSON") from None
+    async def path_is_text() -> None:
+        # A control character (NUL above all: PostgreSQL text cannot hold it) names nothing
+        # here: the 404 any unknown name gets, before a route passes it to a query.
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in request.path):
+            raise not_found("path")
+
+    @app.before_request
+    async def json_is_sound() -> None:
+        # Quart decodes a JSON body before its own error handling: bytes that are not UTF-8, or
+        # nesting deeper than the decoder recurses, would surface as a 500. A body larger than
+        # MAX_CONTENT_LENGTH is refused (413) while it is read.
+        if not request.is_json:
+            return
+        try:
+            (await request.get_data()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApiError(400, "invalid_body", "the request body is not UTF-8 JSON") from None
+        try:
+            await request.get_json()  # cached for the route
+        except RecursionError:
+            raise ApiError(400, "invalid_body", "the JSON body is nested too deeply") from None
+        except BadRequest:
+            pass  # not JSON: a route that reads the body answers that itself
 
     @app.after_request
     async def access_log(response: Response) -> Response:

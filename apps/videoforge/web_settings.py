@@ -22,6 +22,13 @@ CDN_SIGNING_KEY_PARAMETER    SSM SecureString: its private key   (with CDN_SITE_
 CDN_DISTRIBUTION_ID          the distribution to invalidate      unset: nothing to invalidate
 COGNITO_AUTO_CONFIRM         admin-confirm new users (no email)  false
 ESTIMATE_WORKERS             jobs processed at once (estimate)   1
+RATE_LIMITS                  JSON {name: {"requests", "seconds"}} unset: no rate limits (the model's
+                             (videoforge.ratelimit)              videoforge_rate_limits)
+TRUSTED_PROXY_HOPS           proxies in front that append to     1 (the ALB; 2 behind CloudFront)
+                             X-Forwarded-For
+PURGE_SETTLE_SECONDS         a deleted video's objects are       120 (a worker processing it has
+                             looked for again until this long    noticed and stopped writing)
+                             after the delete (gallery.purge)
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+
+from videoforge.ratelimit import Rate, parse_limits
 
 DEFAULT_ALLOWED_TYPES = (
     "video/mp4,video/quicktime,video/x-matroska,video/webm,video/x-msvideo,video/mpeg,video/x-m4v"
@@ -70,6 +79,9 @@ class WebSettings:
     cdn_key_pair_id: str = ""
     cdn_signing_key_parameter: str = ""
     cdn_distribution_id: str = ""
+    rate_limits: dict[str, Rate] = field(default_factory=dict)
+    trusted_proxy_hops: int = 1
+    purge_settle_seconds: int = 120
 
     def api_prefix(self, service: str) -> str:
         """Where ``service``'s API lives behind the edge (the listener rules route it there)."""
@@ -123,4 +135,7 @@ class WebSettings:
             cdn_key_pair_id=os.environ.get("CDN_KEY_PAIR_ID", ""),
             cdn_signing_key_parameter=os.environ.get("CDN_SIGNING_KEY_PARAMETER", ""),
             cdn_distribution_id=os.environ.get("CDN_DISTRIBUTION_ID", ""),
+            rate_limits=parse_limits(os.environ.get("RATE_LIMITS", "")),
+            trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", cls.trusted_proxy_hops),
+            purge_settle_seconds=_int("PURGE_SETTLE_SECONDS", cls.purge_settle_seconds),
         )

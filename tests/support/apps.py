@@ -163,7 +163,9 @@ def stop_all(*running: Service) -> None:
 
 def service_env(pg: services.Postgres, dbname: str, **overrides: str) -> dict[str, str]:
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DB_", "COGNITO_", "UPLOAD_", "PLAYLIST_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DB_", "COGNITO_", "UPLOAD_", "PLAYLIST_", "RATE_", "TRUSTED_"))
     }
     env.update(
         {
@@ -182,6 +184,8 @@ def service_env(pg: services.Postgres, dbname: str, **overrides: str) -> dict[st
             # Tests of other areas start many uploads as one user; the limits have their own test.
             "UPLOAD_MAX_CONCURRENT_PER_USER": "1000",
             "UPLOAD_MAX_BYTES_IN_FLIGHT_PER_USER": str(64 * 1024 * MIB),
+            # Every test signs up and in from this one address; the rate limits have their own test.
+            "RATE_LIMITS": "{}",
             "LOG_LEVEL": "INFO",
             # The model's ladder names, as the roles render them: what confirm's job asks for.
             "RENDITIONS": ",".join(model.rendition_names()),

@@ -13,7 +13,7 @@ let nextNoticeId = 1;
 
 export default function App() {
   const session = useMemo(() => new Session(), []);
-  const [auth, setAuth] = useState(session.refreshToken ? 'restoring' : 'signedOut');
+  const [auth, setAuth] = useState(session.restorable ? 'restoring' : 'signedOut');
   const [email, setEmail] = useState(session.email);
   const [notices, setNotices] = useState([]);
   const [galleryVersion, setGalleryVersion] = useState(0);

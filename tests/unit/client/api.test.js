@@ -37,13 +37,15 @@ function scriptedFetch(answers) {
 const tokens = (access) => ({ accessToken: access, idToken: 'x.e30.y', refreshToken: 'refresh-1', expiresIn: 3600 });
 
 describe('Session', () => {
-  it('signs in, keeps the refresh token in storage and sends the access token as a bearer', async () => {
+  it('signs in, keeps no token in storage and sends the access token as a bearer', async () => {
     const storage = new MemoryStorage();
+    storage.setItem('videoforge.refreshToken', 'left-by-an-older-version');
     const { fetchImpl, calls } = scriptedFetch([json(200, tokens('access-1')), json(200, { items: [], nextCursor: null })]);
     const session = new Session({ fetchImpl, storage });
     await session.signIn('a@example.com', 'pw');
-    expect(storage.getItem('videoforge.refreshToken')).toBe('refresh-1');
-    expect(JSON.stringify([...storage.map.values()])).not.toContain('access-1');
+    const stored = JSON.stringify([...storage.map.entries()]);
+    for (const secret of ['refresh-1', 'access-1', 'left-by-an-older-version']) expect(stored).not.toContain(secret);
+    expect(session.restorable).toBe(true);
     await session.listVideos({ limit: 5 });
     expect(calls[1].url).toBe('/api/gallery/videos?limit=5');
     expect(calls[1].init.headers.Authorization).toBe('Bearer access-1');
@@ -62,7 +64,9 @@ describe('Session', () => {
     const video = await session.getVideo('v1');
     expect(video.id).toBe('v1');
     expect(calls[2].url).toBe('/api/gallery/auth/refresh');
-    expect(calls[2].body).toEqual({ refreshToken: 'refresh-1' });
+    // The refresh token is the HttpOnly cookie the browser sends itself.
+    expect(calls[2].body).toEqual({});
+    expect(calls[2].init.credentials).toBe('same-origin');
     expect(calls[3].init.headers.Authorization).toBe('Bearer new');
   });
 
@@ -90,12 +94,12 @@ describe('Session', () => {
     await session.signIn('a@example.com', 'pw');
     await expect(session.getVideo('v1')).rejects.toMatchObject({ code: 'session_expired' });
     expect(session.signedIn).toBe(false);
-    expect(storage.getItem('videoforge.refreshToken')).toBeNull();
+    expect(session.restorable).toBe(false);
   });
 
   it('shares one refresh between concurrent requests', async () => {
     const storage = new MemoryStorage();
-    storage.setItem('videoforge.refreshToken', 'r');
+    storage.setItem('videoforge.signedIn', '1');
     let refreshes = 0;
     const fetchImpl = async (url) => {
       if (url.endsWith('/auth/refresh')) {
@@ -107,6 +111,19 @@ describe('Session', () => {
     const session = new Session({ fetchImpl, storage });
     await Promise.all([session.listVideos(), session.listVideos(), session.listVideos()]);
     expect(refreshes).toBe(1);
+  });
+
+  it('signs out here and asks the server to clear the refresh cookie', async () => {
+    const storage = new MemoryStorage();
+    const { fetchImpl, calls } = scriptedFetch([json(200, tokens('a')), json(204)]);
+    const session = new Session({ fetchImpl, storage });
+    await session.signIn('a@example.com', 'pw');
+    session.signOut();
+    expect(session.signedIn).toBe(false);
+    expect(session.restorable).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(calls[1].url).toBe('/api/gallery/auth/sign-out');
+    expect(calls[1].init.method).toBe('POST');
   });
 
   it('turns the API error body into the message shown to the user', async () => {

@@ -1,7 +1,9 @@
 // The gallery API client and the signed-in session.
 //
-// Tokens: the access token lives only in memory; the refresh token is kept in
-// localStorage so a reload (or a new tab) can restore the session without a password.
+// Tokens: the access token lives only in memory; the refresh token never reaches script at
+// all: sign-in sets it as an HttpOnly cookie sent only to the auth routes, so a reload (or a
+// new tab) restores the session by asking /auth/refresh, and an injected script finds no
+// token to carry away. Storage keeps only the email and whether to try restoring.
 // Every request carries `Authorization: Bearer <accessToken>`; a 401 triggers one
 // refresh and one retry, never more.
 
@@ -11,8 +13,10 @@
 export const GALLERY = __VF_API_PREFIXES__.gallery;
 export const STREAMING = __VF_API_PREFIXES__.streaming;
 
-const REFRESH_KEY = 'videoforge.refreshToken';
+const SIGNED_IN_KEY = 'videoforge.signedIn';
 const EMAIL_KEY = 'videoforge.email';
+// Where earlier versions kept the refresh token: removed on sight.
+const LEGACY_REFRESH_KEY = 'videoforge.refreshToken';
 
 export class ApiError extends Error {
   constructor(status, code, message, details) {
@@ -85,10 +89,12 @@ export class Session {
     this.email = this.storage.getItem(EMAIL_KEY) || '';
     this.refreshing = null;
     this.listeners = new Set();
+    this.storage.removeItem(LEGACY_REFRESH_KEY);
   }
 
-  get refreshToken() {
-    return this.storage.getItem(REFRESH_KEY);
+  /** Whether a session may be restored: signed in and not signed out since (no token here). */
+  get restorable() {
+    return this.storage.getItem(SIGNED_IN_KEY) === '1';
   }
 
   get signedIn() {
@@ -127,10 +133,10 @@ export class Session {
     return text ? JSON.parse(text) : null;
   }
 
-  setTokens({ accessToken, idToken, refreshToken, expiresIn }, email) {
+  setTokens({ accessToken, idToken, expiresIn }, email) {
     this.accessToken = accessToken;
     this.expiresAt = this.now() + (Number(expiresIn) || 3600) * 1000;
-    if (refreshToken) this.storage.setItem(REFRESH_KEY, refreshToken);
+    this.storage.setItem(SIGNED_IN_KEY, '1');
     const claimed = idToken ? jwtClaims(idToken).email : undefined;
     this.email = claimed || email || this.email;
     if (this.email) this.storage.setItem(EMAIL_KEY, this.email);
@@ -151,27 +157,33 @@ export class Session {
     return tokens;
   }
 
+  /** Forgets the session here and asks the server to clear the refresh cookie. */
   signOut() {
+    this.endSession();
+    this.raw('POST', `${GALLERY}/auth/sign-out`).catch(() => {});
+  }
+
+  endSession() {
     this.accessToken = null;
     this.expiresAt = 0;
-    this.storage.removeItem(REFRESH_KEY);
+    this.storage.removeItem(SIGNED_IN_KEY);
     this.emit();
   }
 
   /** One refresh at a time: concurrent 401s share the same refresh call. */
   refresh() {
     if (!this.refreshing) {
-      const refreshToken = this.refreshToken;
       this.refreshing = (async () => {
-        if (!refreshToken) throw new ApiError(401, 'unauthorized', 'Please sign in.');
+        if (!this.restorable) throw new ApiError(401, 'unauthorized', 'Please sign in.');
         try {
-          const tokens = await this.raw('POST', `${GALLERY}/auth/refresh`, { body: { refreshToken } });
+          // The refresh token is the cookie the browser sends (same origin, auth path only).
+          const tokens = await this.raw('POST', `${GALLERY}/auth/refresh`, { body: {} });
           this.setTokens(tokens);
           return this.accessToken;
         } catch (error) {
           // A rejected refresh token ends the session; a network error does not.
           if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
-            this.signOut();
+            this.endSession();
             throw new ApiError(401, 'session_expired', 'Your session has expired. Please sign in again.');
           }
           throw error;
@@ -183,9 +195,9 @@ export class Session {
     return this.refreshing;
   }
 
-  /** Restores a session from the stored refresh token (on page load). */
+  /** Restores a session from the refresh cookie (on page load). */
   async restore() {
-    if (!this.refreshToken) return false;
+    if (!this.restorable) return false;
     try {
       await this.refresh();
       return true;
