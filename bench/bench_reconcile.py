@@ -6,8 +6,8 @@
 Each side gets its own fresh AWS endpoint (``python -m twin.emulator``) on a free loopback
 port, stopped afterwards:
 
-- ``ours``: the plays of site.yml that reconcile AWS (network ... processor) with the local
-  inventory, and a private PostgreSQL for database.yml's migrations (the seven plays issue 11
+- ``ours``: the plays of site.yml that reconcile AWS (network ... processor, in its order) with
+  the local inventory, and a private PostgreSQL for database.yml's migrations (the seven plays issue 11
   first measured no longer run without database.yml: the services read the outputs it publishes);
 - ``baseline``: amazon.aws 10.1.2 + community.aws 10.0.0 (from the ansible 12.3.0 wheel)
   provisioning the same architecture (bench/collections/reconcile.yml);
@@ -49,6 +49,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
@@ -60,11 +62,10 @@ from tests.support.stack import new_stack, remove  # noqa: E402
 
 HERE = ROOT / "bench"
 REGION = "ap-southeast-2"
-# The plays of site.yml that reconcile AWS, in its order. database.yml publishes where the
-# services find the database and migrates it from this machine: ours gets a private PostgreSQL.
-AWS_PLAYS = [
-    f"playbooks/{p}.yml" for p in "network storage messaging identity database edge compute processor".split()
-]
+# The plays of site.yml that bring up this machine's twin; the others reconcile AWS. database.yml
+# publishes where the services find the database and migrates it from this machine: ours gets
+# a private PostgreSQL.
+LOCAL_PLAYS = {"playbooks/local_stack.yml", "playbooks/local_runtime.yml"}
 DATABASE_PLAY = "playbooks/database.yml"
 NO_OUTPUTS = "_excluding_ssm_parameters"
 # Each run's output, callback lines and endpoint log stay here until the next run (gitignored).
@@ -172,6 +173,13 @@ def hostile(kinds: str):
             os.environ["VF_AWS_FAULTS"] = before
 
 
+def aws_plays(tree: Path) -> list[str]:
+    """The plays of site.yml that reconcile AWS, in its order."""
+    steps = yaml.safe_load((tree / "site.yml").read_text())
+    plays = [step["ansible.builtin.import_playbook"] for step in steps]
+    return [p for p in plays if p not in LOCAL_PLAYS]
+
+
 def per_resource(run: dict, count: int, suffix: str) -> None:
     if count and not run["returncode"]:
         run[f"seconds_per_resource{suffix}"] = round(run["wall_seconds"] / count, 3)
@@ -211,7 +219,7 @@ def ours(work: Path, pristine: dict, tree: Path, plays: list[str]):
     log = work / "requests.jsonl"
     with contextlib.ExitStack() as stack:
         emulator = stack.enter_context(services.aws_emulator(work, request_log=log))
-        names = ("HTTPS", "HTTP", "POSTGRES", "CLIENT", "GALLERY", "STREAMING")
+        names = ("HTTPS", "HTTP", "ALB", "CDN_ADMIN", "POSTGRES", "CLIENT", "GALLERY", "STREAMING")
         ports = {f"VF_{n}_PORT": str(services.free_port()) for n in names}
         if DATABASE_PLAY in plays:  # its migrations need a database that answers
             ports["VF_POSTGRES_PORT"] = str(stack.enter_context(services.postgres()).port)
@@ -389,10 +397,9 @@ def main(argv: list[str]) -> None:
         "noop_rounds": opts.rounds,
         "latency_noop_rounds": opts.latency_rounds,
     }
-    plays = AWS_PLAYS
-    result["ours_plays"] = plays
     pristine = fresh_endpoint(RUNS)
     with source_tree(opts.ref) as tree:
+        plays = result["ours_plays"] = aws_plays(tree)
         result |= measure_all(wanted, opts.rounds, RUNS, pristine, tree, plays)
         result["targets"] = targets(result)
         if opts.latency_rounds:
