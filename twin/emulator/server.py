@@ -159,7 +159,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--state", help="keep state in this directory across restarts")
     parser.add_argument(
-        "--request-log", help="append one JSON line per request (method, action, kind, status)"
+        "--request-log", help="append one JSON line per request (time, method, action, kind, status)"
     )
     env = os.environ
     parser.add_argument(
