@@ -121,7 +121,7 @@ def playbook(name: str, args: list[str], env: dict, work: Path, cwd: Path, reque
         result["output_tail"] = log.read_text()[-3000:]
     print(
         f"   {name}: rc={rc} {wall:.1f}s wall {cpu:.1f}s cpu changed={result['changed']}"
-        f" module runs={result['module_runs']} load={before['load_1m']}",
+        f" module runs={result['module_runs']} aws calls={result['aws_requests']} load={before['load_1m']}",
         flush=True,
     )
     return result

@@ -6,9 +6,9 @@
 Each side gets its own fresh AWS endpoint (``python -m twin.emulator``) on a free loopback
 port, stopped afterwards:
 
-- ``ours``: the plays of site.yml that reconcile AWS (network ... processor) with the local
-  inventory, and a private PostgreSQL for database.yml's migrations (the seven plays first
-  measured no longer run without database.yml: the services read the outputs it publishes);
+- ``ours``: the plays of site.yml that reconcile AWS (network ... processor, in its order) with
+  the local inventory, and a private PostgreSQL for database.yml's migrations (the seven plays
+  first measured no longer run without database.yml: the services read the outputs it publishes);
 - ``baseline``: amazon.aws 10.1.2 + community.aws 10.0.0 (from the ansible 12.3.0 wheel)
   provisioning the same architecture (bench/collections/reconcile.yml);
 - ``site``: the whole ``site.yml`` as ``make up`` runs it, on a stack of its own (free ports,
@@ -17,6 +17,12 @@ port, stopped afterwards:
 Ours and the baseline converge from empty, then re-run with nothing to do ``--rounds`` times,
 taking turns, so both see the same machine (its load swings by a factor of four here); the
 median re-run is reported beside every round. The site runs after them, alone.
+
+Then the same again over a network (``--latency-rounds``, under ``latency``): every side on
+fresh endpoints started with ``VF_AWS_FAULTS=latency`` (each call waits a seeded draw, a
+read's median 60 ms: twin/emulator/faults.py), reported under ``latency`` with the
+endpoint's fault counters after each run. There the count of calls made one after another
+sets the time, not the CPU.
 
 Per run: wall and CPU seconds, the recap's changed count, module runs (task results with loop
 items counted one by one, skipped ones not), the endpoint's write requests, the slowest tasks,
@@ -39,8 +45,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
@@ -53,17 +62,18 @@ from tests.support.stack import new_stack, remove  # noqa: E402
 
 HERE = ROOT / "bench"
 REGION = "ap-southeast-2"
-# The plays of site.yml that reconcile AWS, in its order. database.yml publishes where the
-# services find the database and migrates it from this machine: ours gets a private PostgreSQL.
-AWS_PLAYS = [
-    f"playbooks/{p}.yml" for p in "network storage messaging identity database edge compute processor".split()
-]
+# The plays of site.yml that bring up this machine's twin; the others reconcile AWS. database.yml
+# publishes where the services find the database and migrates it from this machine: ours gets
+# a private PostgreSQL.
+LOCAL_PLAYS = {"playbooks/local_stack.yml", "playbooks/local_runtime.yml"}
 DATABASE_PLAY = "playbooks/database.yml"
 NO_OUTPUTS = "_excluding_ssm_parameters"
 # Each run's output, callback lines and endpoint log stay here until the next run (gitignored).
 RUNS = HERE / "results" / "reconcile-runs"
 # The bars for today's resources on this machine.
 TARGETS = {"aws_plays_noop_seconds": 13, "make_up_noop_seconds": 20}
+# Over a network (the latency rounds): the AWS plays' no-op re-run, and ours over the collections'.
+LATENCY_TARGETS = {"aws_plays_noop_seconds": 20, "noop_wall_ours_over_baseline": 0.4}
 
 
 @dataclass
@@ -83,7 +93,11 @@ class Side:
     found: dict = field(default_factory=dict)
 
     def run(self, label: str) -> dict:
-        return playbook(f"{self.name}-{label}", self.args, self.env, self.work, self.cwd, self.request_log)
+        result = playbook(f"{self.name}-{label}", self.args, self.env, self.work, self.cwd, self.request_log)
+        counters = fault_counters(self.url)
+        if counters is not None:  # a hostile endpoint: what it did to the run, cumulative
+            result["faults"] = counters
+        return result
 
     def converge(self) -> None:
         self.first = self.run("first")
@@ -117,13 +131,53 @@ class Side:
             "first_converge": self.first,
             "noop_rerun": median,
             "noop_rounds": [
-                {k: r.get(k) for k in ("returncode", "wall_seconds", "cpu_seconds", "changed", "load_before")}
+                {
+                    k: r.get(k)
+                    for k in (
+                        "returncode",
+                        "wall_seconds",
+                        "cpu_seconds",
+                        "changed",
+                        "aws_requests",
+                        "load_before",
+                    )
+                }
                 for r in self.noops
             ],
             "noop_wall_seconds_median": round(statistics.median(r["wall_seconds"] for r in self.noops), 2)
             if self.noops
             else None,
         }
+
+
+def fault_counters(url: str) -> dict | None:
+    """The endpoint's hostile-mode counters (``faults`` in its state), None on a kind endpoint."""
+    try:
+        with urllib.request.urlopen(f"{url}/_videoforge/state", timeout=30) as answer:
+            return json.load(answer).get("faults")
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def hostile(kinds: str):
+    """Endpoints started meanwhile (they inherit this environment) run with ``VF_AWS_FAULTS=kinds``."""
+    before = os.environ.get("VF_AWS_FAULTS")
+    os.environ["VF_AWS_FAULTS"] = kinds
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("VF_AWS_FAULTS")
+        else:
+            os.environ["VF_AWS_FAULTS"] = before
+
+
+def aws_plays(tree: Path) -> list[str]:
+    """The plays of site.yml that reconcile AWS, in its order."""
+    steps = yaml.safe_load((tree / "site.yml").read_text())
+    plays = [step["ansible.builtin.import_playbook"] for step in steps]
+    return [p for p in plays if p not in LOCAL_PLAYS]
 
 
 def per_resource(run: dict, count: int, suffix: str) -> None:
@@ -165,7 +219,7 @@ def ours(work: Path, pristine: dict, tree: Path, plays: list[str]):
     log = work / "requests.jsonl"
     with contextlib.ExitStack() as stack:
         emulator = stack.enter_context(services.aws_emulator(work, request_log=log))
-        names = ("HTTPS", "HTTP", "POSTGRES", "CLIENT", "GALLERY", "STREAMING")
+        names = ("HTTPS", "HTTP", "ALB", "CDN_ADMIN", "POSTGRES", "CLIENT", "GALLERY", "STREAMING")
         ports = {f"VF_{n}_PORT": str(services.free_port()) for n in names}
         if DATABASE_PLAY in plays:  # its migrations need a database that answers
             ports["VF_POSTGRES_PORT"] = str(stack.enter_context(services.postgres()).port)
@@ -247,13 +301,18 @@ def ratio(ours: dict, theirs: dict, run: str, key: str) -> float | None:
 
 
 def compare(ours: dict, theirs: dict) -> dict:
-    """Ours per resource over theirs per resource (below 1: ours is cheaper per resource)."""
-    return {
+    """Ours per resource over theirs per resource (below 1: ours is cheaper per resource), and
+    the median no-op re-run's wall time and AWS calls, ours over theirs."""
+    per = {
         f"{run}_{key}{suffix}_ours_over_theirs": ratio(ours, theirs, run, key + suffix)
         for run in ("noop_rerun", "first_converge")
         for key in ("seconds_per_resource", "cpu_seconds_per_resource", "module_runs_per_resource")
         for suffix in ("", NO_OUTPUTS)
     }
+    a, b = ours.get("noop_wall_seconds_median"), theirs.get("noop_wall_seconds_median")
+    per["noop_wall_ours_over_theirs"] = round(a / b, 3) if a and b else None
+    per["noop_rerun_aws_requests_ours_over_theirs"] = ratio(ours, theirs, "noop_rerun", "aws_requests")
+    return per
 
 
 def targets(result: dict) -> dict:
@@ -272,6 +331,36 @@ def targets(result: dict) -> dict:
     }
 
 
+def latency_targets(result: dict) -> dict:
+    """Over a network: the AWS plays' no-op re-run at most 20 s with changed=0, and at most 0.4x
+    the collections' playbook."""
+    ours = result.get("ours", {}).get("noop_rerun") or {}
+    share = (result.get("ratios") or {}).get("noop_wall_ours_over_theirs")
+    return {
+        **LATENCY_TARGETS,
+        "aws_plays_noop_met": bool(ours)
+        and not ours["returncode"]
+        and ours["wall_seconds"] <= LATENCY_TARGETS["aws_plays_noop_seconds"]
+        and ours["changed"] == 0,
+        "ours_over_baseline_met": share is not None
+        and share <= LATENCY_TARGETS["noop_wall_ours_over_baseline"],
+    }
+
+
+def measure_all(
+    wanted: list[str], rounds: int, work: Path, pristine: dict, tree: Path, plays: list[str]
+) -> dict:
+    """Ours and the baseline taking turns, then the site alone; the ratios."""
+    work.mkdir(parents=True, exist_ok=True)
+    sides = (("ours", functools.partial(ours, plays=plays)), ("baseline", baseline))
+    result = measure({n: f for n, f in sides if n in wanted}, rounds, work, pristine, tree)
+    if "site" in wanted:  # alone: its services would load the machine under the others
+        result |= measure({"site": site}, rounds, work, pristine, tree)
+    if "ours" in result and "baseline" in result:
+        result["ratios"] = compare(result["ours"], result["baseline"])
+    return result
+
+
 def git(*args: str) -> str:
     done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=False)
     return done.stdout.strip()
@@ -284,6 +373,12 @@ def main(argv: list[str]) -> None:
         "--ref", help="measure our side at this git commit (exported apart), not the working tree"
     )
     parser.add_argument("--rounds", type=int, default=3, help="no-op re-runs per side (default 3)")
+    parser.add_argument(
+        "--latency-rounds",
+        type=int,
+        default=3,
+        help="no-op re-runs per side under latency (default 3, 0: none)",
+    )
     opts = parser.parse_args(argv)
     # Stopped with SIGTERM (or ^C): unwind, so every endpoint, database and stack started here stops.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -300,28 +395,37 @@ def main(argv: list[str]) -> None:
         "load_at_start": load(),
         "region": REGION,
         "noop_rounds": opts.rounds,
+        "latency_noop_rounds": opts.latency_rounds,
     }
-    plays = AWS_PLAYS
-    result["ours_plays"] = plays
     pristine = fresh_endpoint(RUNS)
     with source_tree(opts.ref) as tree:
-        sides = (("ours", functools.partial(ours, plays=plays)), ("baseline", baseline))
-        paired = {n: f for n, f in sides if n in wanted}
-        result |= measure(paired, opts.rounds, RUNS, pristine, tree)
-        if "site" in wanted:  # alone: its services would load the machine under the others
-            result |= measure({"site": site}, opts.rounds, RUNS, pristine, tree)
+        plays = result["ours_plays"] = aws_plays(tree)
+        result |= measure_all(wanted, opts.rounds, RUNS, pristine, tree, plays)
+        result["targets"] = targets(result)
+        if opts.latency_rounds:
+            with hostile("latency"):
+                latency = {"load_at_start": load()}
+                latency |= measure_all(wanted, opts.latency_rounds, RUNS / "latency", pristine, tree, plays)
+            latency["targets"] = latency_targets(latency)
+            result["latency"] = latency
     result["load_at_end"] = load()
-    if "ours" in result and "baseline" in result:
-        result["ratios"] = compare(result["ours"], result["baseline"])
-    result["targets"] = targets(result)
     out = HERE / "results" / "reconcile.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(headline(result), indent=2))
 
 
 def headline(result: dict) -> dict:
-    keys = ("returncode", "wall_seconds", "cpu_seconds", "changed", "module_runs", "aws_writes")
+    keys = (
+        "returncode",
+        "wall_seconds",
+        "cpu_seconds",
+        "changed",
+        "module_runs",
+        "aws_requests",
+        "aws_writes",
+    )
     keys += ("seconds_per_resource", "module_runs_per_resource", "seconds_per_resource" + NO_OUTPUTS)
+    keys += ("load_before",)
     out = {}
     for name in ("ours", "baseline", "site"):
         if name in result:
@@ -331,9 +435,17 @@ def headline(result: dict) -> dict:
                 if side.get(run):
                     out[name][run] = {k: side[run].get(k) for k in keys}
                     out[name][run]["failures"] = sorted({f["task"] for f in side[run]["failures"]})
-            out[name]["noop_rounds_wall"] = [r["wall_seconds"] for r in side.get("noop_rounds", [])]
+            out[name]["noop_rounds_wall_and_load_1m"] = [
+                (r["wall_seconds"], (r.get("load_before") or {}).get("load_1m"))
+                for r in side.get("noop_rounds", [])
+            ]
+            out[name]["noop_wall_seconds_median"] = side.get("noop_wall_seconds_median")
     out["ratios"] = result.get("ratios")
-    out["targets"] = result["targets"]
+    out["targets"] = result.get("targets")
+    if "latency" in result:
+        out["latency"] = headline(result["latency"])
+        first = (result["latency"].get("ours") or {}).get("first_converge") or {}
+        out["latency"]["ours_first_converge_faults"] = first.get("faults")
     return out
 
 

@@ -46,7 +46,7 @@ class HlsOutput:
     def __init__(self, s3, bucket: str, video_id: str, out_dir: Path, pool: ThreadPoolExecutor,
                  record: Callable[[store.Asset], None], segment_seconds: int):  # fmt: skip
         self.s3, self.bucket, self.video_id, self.out_dir = s3, bucket, video_id, out_dir
-        self.pool, self.record = pool, record
+        self.pool, self.record, self.segment_seconds = pool, record, segment_seconds
         self.growing_cache = growing_playlist_cache(segment_seconds)
         self.uploads: dict[str, RenditionUpload] = {}
         self.master_written = False
@@ -63,7 +63,9 @@ class HlsOutput:
         return f"{jobs.rendition_prefix(self.video_id, rendition)}{name}"
 
     def sync(self, final: bool) -> None:
-        """Upload what FFmpeg finished."""
+        """Upload what FFmpeg finished: every rendition's new segments at once, then each
+        rendition's playlist once its own segments are in."""
+        started = []
         for up in self.uploads.values():
             path = self.out_dir / up.rendition.name / "index.m3u8"
             if not path.exists():
@@ -71,27 +73,33 @@ class HlsOutput:
             text = path.read_text()
             if text == up.playlist_text and not final:
                 continue
-            self._sync_rendition(up, text, final)
+            started.append((up, text, self._upload_new_segments(up, text, final)))
+        for up, text, futures in started:
+            self._sync_rendition(up, text, futures, final)
         if not final and not self.master_written and all(up.uploaded for up in self.uploads.values()):
             self.write_master(final=False)
 
-    def _sync_rendition(self, up: RenditionUpload, text: str, final: bool) -> None:
+    def _upload_new_segments(self, up: RenditionUpload, text: str, final: bool) -> list:
         playlist = playlists.parse_media_playlist(text)
         if final and not playlist.ended:
             raise RuntimeError(f"{up.rendition.name}: FFmpeg ended without finishing its playlist")
         new = [(uri, d) for uri, d in playlist.segments if uri not in up.uploaded]
-        futures = [(uri, d, self.pool.submit(self._upload_segment, up.rendition.name, uri)) for uri, d in new]
+        return [(uri, d, self.pool.submit(self._upload_segment, up.rendition.name, uri)) for uri, d in new]
+
+    def _sync_rendition(self, up: RenditionUpload, text: str, futures: list, final: bool) -> None:
         for uri, duration, future in futures:
             up.uploaded[uri] = (duration, future.result())
         self.s3.put_object(
             Bucket=self.bucket,
             Key=self.key(up.rendition.name, "index.m3u8"),
-            Body=(playlists.finalize_playlist(text) if final else text).encode(),
+            Body=playlists.steady_target_duration(
+                playlists.finalize_playlist(text) if final else text, self.segment_seconds
+            ).encode(),
             ContentType=PLAYLIST_TYPE,
             CacheControl=FINISHED_PLAYLIST_CACHE if final else self.growing_cache,
         )
         up.playlist_text, up.ended = text, final
-        if up.uploaded and (new or not up.row_written) and not final:
+        if up.uploaded and (futures or not up.row_written) and not final:
             self.record(self.rendition_asset(up, complete=False))
             up.row_written = True
 
@@ -133,6 +141,7 @@ class HlsOutput:
         asset = store.Asset("master", "master", key, complete=final)
         if not final:
             self.record(asset)
+            log.info("first playable", extra={"video_id": self.video_id})
         self.master_written = True
         return asset
 

@@ -225,6 +225,30 @@ def select_ladder(probe: Probe, ladder: Sequence[Rung], qualities: Iterable[str]
 
 # ---------------------------------------------------------------- FFmpeg arguments
 
+# A viewer can start once a first segment of every rendition is in S3: the first segment is
+# this long, each next one twice the last, up to the steady segment length.
+FIRST_SEGMENT_SECONDS = 0.5
+
+
+def segment_starts(segment_seconds: int, first: float = FIRST_SEGMENT_SECONDS) -> tuple[int, float]:
+    """(n, t): the first n segments ramp up (``first``, doubling) and the n-th ends at t; from
+    there every segment is ``segment_seconds`` long."""
+    n, ends = 0, 0.0
+    while first * 2**n < segment_seconds:
+        ends += first * 2**n
+        n += 1
+    return n, ends
+
+
+def keyframe_expression(segment_seconds: int, first: float = FIRST_SEGMENT_SECONDS) -> str:
+    """FFmpeg's ``-force_key_frames`` expression: a keyframe where each segment starts."""
+    n, ends = segment_starts(segment_seconds, first)
+    if n == 0:
+        return f"expr:gte(t,n_forced*{segment_seconds})"
+    ramp = f"{first:g}*(pow(2,n_forced)-1)"
+    steady = f"{ends:g}+{segment_seconds}*(n_forced-{n})"
+    return f"expr:gte(t,if(lte(n_forced,{n}),{ramp},{steady}))"
+
 
 def ladder_args(
     ffmpeg: str,
@@ -239,10 +263,13 @@ def ladder_args(
     """One FFmpeg run for the whole ladder: decode once, split, scale per rendition,
     encode each, and mux all of them as HLS with -var_stream_map.
 
-    Segments are keyframe aligned across renditions (a forced keyframe every segment,
-    no scene-cut keyframes), so players can switch at any segment boundary. The playlists
-    are EVENT playlists while encoding (FFmpeg adds ENDLIST at the end) so people can
-    watch while it works; progress goes to stdout as key=value lines.
+    Segments are keyframe aligned across renditions (a forced keyframe where each segment
+    starts, none decided by the encoder: no scene cuts, no GOP limit), so players can switch
+    at any segment boundary. The first segments are short (``keyframe_expression``) and the
+    muxer cuts at every keyframe (its segment time is the shortest segment), so the first
+    segment of every rendition exists within a second of encoding. The playlists are EVENT
+    playlists while encoding (FFmpeg adds ENDLIST at the end) so people can watch while it
+    works; progress goes to stdout as key=value lines.
     """
     n = len(renditions)
     labels = "".join(f"[s{i}]" for i in range(n))
@@ -257,7 +284,8 @@ def ladder_args(
             args += ["-map", "0:a:0"]
     args += [
         "-c:v", "libx264", "-preset", preset, "-profile:v", "high",
-        "-sc_threshold", "0", "-force_key_frames", f"expr:gte(t,n_forced*{segment_seconds})",
+        "-sc_threshold", "0", "-x264-params", "keyint=infinite",
+        "-force_key_frames", keyframe_expression(segment_seconds),
     ]  # fmt: skip
     for i, r in enumerate(renditions):
         args += [
@@ -273,8 +301,8 @@ def ladder_args(
         for i, r in enumerate(renditions)
     )
     args += [
-        "-f", "hls", "-hls_time", str(segment_seconds), "-hls_playlist_type", "event",
-        "-hls_list_size", "0", "-hls_flags", "independent_segments+temp_file",
+        "-f", "hls", "-hls_time", f"{min(FIRST_SEGMENT_SECONDS, segment_seconds):g}",
+        "-hls_playlist_type", "event", "-hls_list_size", "0", "-hls_flags", "independent_segments+temp_file",
         "-hls_segment_type", "mpegts", "-hls_segment_filename", f"{out_dir}/%v/seg_%05d.ts",
         "-var_stream_map", stream_map, f"{out_dir}/%v/index.m3u8",
     ]  # fmt: skip

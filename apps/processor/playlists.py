@@ -48,6 +48,21 @@ def finalize_playlist(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def steady_target_duration(text: str, segment_seconds: int) -> str:
+    """The playlist with EXT-X-TARGETDURATION at least the steady segment length.
+
+    FFmpeg writes the longest segment so far, which grows through the short first segments;
+    a playlist's target duration must not change (RFC 8216, 6.2.1) and players time their
+    reloads by it, so the published one says from the first segment what it will say at the end.
+    """
+    tag = "#EXT-X-TARGETDURATION:"
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(tag):
+            lines[i] = f"{tag}{max(int(line[len(tag) :]), segment_seconds)}"
+    return "\n".join(lines) + "\n"
+
+
 def measured_bandwidth(segments: Sequence[tuple[float, int]]) -> tuple[int, int]:
     """(peak, average) bits/s from (duration, size in bytes) of each segment, as HLS defines
     BANDWIDTH (the peak segment bitrate) and AVERAGE-BANDWIDTH."""

@@ -31,6 +31,7 @@ from videoforge.jobs import Job
 log = logging.getLogger("processor.transcode")
 
 NO_RENDITION = "The video asks for no rendition this platform produces."
+FIRST_SEGMENT_POLL = 0.05  # seconds between looks for the first segments
 
 
 def report_interval(lease_seconds: float) -> float:
@@ -133,7 +134,8 @@ class TranscodeJob:
         while self.ladder.running():
             self.tick()
             self.output.sync(final=False)
-            time.sleep(self.cfg.poll_interval)
+            # Until a viewer can start, each moment a first segment waits on disk is theirs.
+            time.sleep(self.cfg.poll_interval if self.output.master_written else FIRST_SEGMENT_POLL)
         self.ladder.finish()
         log.info(
             "ffmpeg finished",

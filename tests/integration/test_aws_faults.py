@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from tests.support import services
+from twin.emulator import faults
 
 KW = {"region_name": "ap-southeast-2", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -124,3 +126,32 @@ def test_throttled_calls_carry_the_real_codes_and_standard_retries_get_through(t
         "ServiceUnavailable",
     }
     assert "ThrottlingException" in codes
+
+
+def test_latency_delays_every_call_by_a_seeded_draw_and_writes_wait_longer(tmp_path, monkeypatch):
+    monkeypatch.setenv("VF_AWS_FAULTS", "latency")
+    calls = 200
+    with services.aws_emulator(tmp_path) as aws:
+        ssm = boto3.client("ssm", endpoint_url=aws.url, config=Config(max_pool_connections=20), **KW)
+        # Side by side, as calls over a network overlap: the draws follow each kind's own
+        # sequence, so the delays recorded do not depend on how the threads interleave.
+        with ThreadPoolExecutor(20) as pool:
+            names = [f"/latency/{i}" for i in range(calls)]
+            list(pool.map(lambda n: ssm.put_parameter(Name=n, Value="v", Type="String"), names))
+            list(pool.map(lambda n: ssm.get_parameter(Name=n), names))
+        state = json.load(urllib.request.urlopen(f"{aws.url}/_videoforge/state", timeout=5))
+    counters, drawn = state["faults"]["counters"], state["faults"]["latency"]
+    assert counters["delayed"] == counters["requests"] == 2 * calls
+    reads, writes = drawn["read"], drawn["write"]
+    assert reads["calls"] == writes["calls"] == calls
+    assert abs(counters["delay_ms"] - reads["total_ms"] - writes["total_ms"]) <= 2 * calls  # ms rounding
+    # The declared shape: a read's median about 60 ms, its 95th percentile about 150 ms.
+    assert drawn["declared"]["read"] == {"median_ms": 60.0, "p95_ms": 150.0}
+    assert 50 <= reads["median_ms"] <= 70 and 125 <= reads["p95_ms"] <= 180
+    assert writes["median_ms"] > reads["median_ms"] and writes["p95_ms"] > reads["p95_ms"]
+    assert writes["total_ms"] > 1.3 * reads["total_ms"]
+    # Seeded: the same seed draws the same delays, whichever thread asked first.
+    again = faults.Delays(1, faults.LATENCY)
+    for _ in range(calls):
+        again.draw(read=True)
+    assert again.summary["read"] == reads

@@ -128,8 +128,9 @@ def test_ladder_sets_and_failures_with_one_worker(make_stack, clip_dir, tmp_path
         assert "#EXT-X-PLAYLIST-TYPE:VOD" in playlist and playlist.rstrip().endswith("#EXT-X-ENDLIST")
         assert "seg_00000.ts" in playlist and "://" not in playlist  # relative URIs
         timelines.add(tuple(line for line in playlist.splitlines() if line.startswith("#EXTINF")))
-    # Keyframe-aligned: every rendition cuts its segments at the same times, so players can switch.
-    assert len(timelines) == 1 and len(next(iter(timelines))) == 3
+    # Keyframe-aligned: every rendition cuts its segments at the same times, so players can switch;
+    # 3 s at 5 fps in 1 s segments, the first a short one: 0.6 s, 1 s, 1 s, 0.4 s.
+    assert len(timelines) == 1 and len(next(iter(timelines))) == 4
     poster = stack.s3.get_object(Bucket=stack.bucket, Key=f"thumbnails/{full.video_id}/poster.jpg")
     assert poster["ContentType"] == "image/jpeg" and poster["Body"].read(3) == b"\xff\xd8\xff"
     ffmpeg = clips.ffmpeg_exe()
@@ -237,6 +238,62 @@ def test_first_segments_are_in_s3_while_ffmpeg_runs(make_stack, clip_dir):
     assert row["complete"] and row["segment_count"] == len(
         [line for line in final.splitlines() if line.endswith(".ts")]
     )
+
+
+def first_versions(stack, prefix: str) -> dict[str, tuple[str, int]]:
+    """Key -> (the body S3 served first, how many versions it had) in a versioned bucket."""
+    versions: dict[str, list[tuple]] = {}
+    pages = stack.s3.get_paginator("list_object_versions").paginate(Bucket=stack.bucket, Prefix=prefix)
+    for page in pages:
+        for i, v in enumerate(page.get("Versions", [])):  # newest first within a key
+            versions.setdefault(v["Key"], []).append((v["LastModified"], -i, v["VersionId"]))
+    first = {}
+    for key, found in versions.items():
+        version = min(found)[2]
+        body = stack.s3.get_object(Bucket=stack.bucket, Key=key, VersionId=version)["Body"].read()
+        first[key] = (body.decode(errors="replace"), len(found))
+    return first
+
+
+def test_a_player_starts_on_the_first_published_playlists_before_the_job_ends(make_stack, clip_dir, tmp_path):
+    """The first master and media playlists S3 ever served (a versioned bucket keeps each
+    version) are a set a player starts on: every rendition, a short first segment that is
+    already in S3 and decodes, the target duration the playlist keeps to its end."""
+    stack = make_stack()
+    stack.s3.put_bucket_versioning(Bucket=stack.bucket, VersioningConfiguration={"Status": "Enabled"})
+    job = stack.submit(clips.clip_long(clip_dir))
+    stack.start_worker()
+    video = stack.wait_status(job.video_id, "ready", "failed")
+    assert video["status"] == "ready", video["error"]
+    first = first_versions(stack, jobs.hls_prefix(job.video_id))
+    master, _ = first[jobs.master_playlist_key(job.video_id)]
+    uris = [uri for _, uri in master_variants(master)]
+    assert uris == ["720p/index.m3u8", "480p/index.m3u8", "360p/index.m3u8"]
+    ffmpeg, first_durations = clips.ffmpeg_exe(), []
+    for uri in uris:
+        key = f"{jobs.hls_prefix(job.video_id)}{uri}"
+        playlist, versions = first[key]
+        final = stack.text(key)
+        # Published while FFmpeg still ran: a growing EVENT playlist that later versions extended.
+        assert "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist and "#EXT-X-ENDLIST" not in playlist
+        assert versions > 1 and final.rstrip().endswith("#EXT-X-ENDLIST")
+        # The target duration is the steady segment length from the first version on.
+        assert "#EXT-X-TARGETDURATION:1\n" in playlist and "#EXT-X-TARGETDURATION:1\n" in final
+        lines = playlist.splitlines()
+        durations = [
+            float(line[len("#EXTINF:") :].split(",")[0]) for line in lines if line.startswith("#EXTINF:")
+        ]
+        segments = [line for line in lines if line and not line.startswith("#")]
+        assert segments[0] == "seg_00000.ts" and durations[0] < 1  # shorter than a steady segment
+        # Its first segment is in S3 and decodes, as long as the playlist says.
+        path = tmp_path / uri.replace("/index.m3u8", ".ts")
+        stack.s3.download_file(
+            stack.bucket, f"{jobs.hls_prefix(job.video_id)}{uri.split('/')[0]}/seg_00000.ts", str(path)
+        )
+        assert playable_seconds(ffmpeg, path) == pytest.approx(durations[0], abs=0.1)
+        first_durations.append(durations[0])
+    # The same short first segment in every rendition: players switch at the same boundaries.
+    assert len(set(first_durations)) == 1
 
 
 # ---------------------------------------------------------------- reliability

@@ -124,4 +124,4 @@ def test_a_new_role_cannot_be_named_by_a_task_definition_until_it_settles(monkey
 
 def test_unknown_faults_are_refused():
     with pytest.raises(ValueError, match="unknown faults"):
-        faults.Config.parse("paging,latency")
+        faults.Config.parse("paging,partition")

@@ -211,10 +211,13 @@ def test_one_invocation_for_the_whole_ladder():
         _arg(args, "-var_stream_map")
         == "v:0,a:0,name:1080p v:1,a:1,name:720p v:2,a:2,name:480p v:3,a:3,name:360p"
     )
-    # Keyframes on every segment boundary and nowhere else decided by the encoder.
-    assert _arg(args, "-force_key_frames") == "expr:gte(t,n_forced*4)"
-    assert _arg(args, "-sc_threshold") == "0"
-    assert _arg(args, "-hls_time") == "4"
+    # Keyframes where each segment starts (0.5 s, 1 s, 2 s, then every 4 s) and nowhere else
+    # decided by the encoder; the muxer cuts at every one of them.
+    assert _arg(args, "-force_key_frames") == (
+        "expr:gte(t,if(lte(n_forced,3),0.5*(pow(2,n_forced)-1),3.5+4*(n_forced-3)))"
+    )
+    assert _arg(args, "-sc_threshold") == "0" and _arg(args, "-x264-params") == "keyint=infinite"
+    assert _arg(args, "-hls_time") == "0.5"
     assert _arg(args, "-hls_playlist_type") == "event"
     assert _arg(args, "-hls_segment_filename") == "/w/hls/%v/seg_%05d.ts"
     assert args[-1] == "/w/hls/%v/index.m3u8"
@@ -225,6 +228,24 @@ def test_one_invocation_for_the_whole_ladder():
         "10700000",
     )
     assert (_arg(args, "-level:v:0"), _arg(args, "-b:a:3")) == ("4.0", "96000")
+
+
+@pytest.mark.parametrize(
+    ("segment_seconds", "starts"),
+    [
+        (4, [0, 0.5, 1.5, 3.5, 7.5, 11.5]),
+        (6, [0, 0.5, 1.5, 3.5, 7.5, 13.5]),
+        (2, [0, 0.5, 1.5, 3.5, 5.5, 7.5]),
+        (1, [0, 0.5, 1.5, 2.5, 3.5, 4.5]),
+    ],
+)
+def test_the_first_segments_are_short_then_double_up_to_the_segment_length(segment_seconds, starts):
+    """Where FFmpeg forces a keyframe (each segment's start): the expression evaluated as
+    FFmpeg does, with n_forced the keyframes forced so far."""
+    expression = media.keyframe_expression(segment_seconds).removeprefix("expr:gte(t,").removesuffix(")")
+    expression = expression.replace("if(", "when(")  # FFmpeg's if() under a name Python allows
+    ffmpeg_functions = {"when": lambda c, a, b: a if c else b, "lte": lambda a, b: a <= b, "pow": pow}
+    assert [eval(expression, ffmpeg_functions, {"n_forced": n}) for n in range(6)] == starts  # noqa: S307
 
 
 def test_no_audio_maps_video_only():
@@ -291,6 +312,13 @@ def test_media_playlist_parsing():
     assert playlist.segments == (("seg_00000.ts", 4.0), ("seg_00001.ts", 3.5))
     assert not playlist.ended and playlist.peak_duration == 4.0
     assert playlists.parse_media_playlist(EVENT_PLAYLIST + "#EXT-X-ENDLIST\n").ended
+
+
+def test_the_published_target_duration_is_the_steady_one_from_the_first_segment():
+    first = EVENT_PLAYLIST.replace("#EXT-X-TARGETDURATION:4", "#EXT-X-TARGETDURATION:1")
+    assert "#EXT-X-TARGETDURATION:4\n" in playlists.steady_target_duration(first, 4)
+    longer = EVENT_PLAYLIST.replace("#EXT-X-TARGETDURATION:4", "#EXT-X-TARGETDURATION:5")
+    assert playlists.steady_target_duration(longer, 4) == longer  # never below a segment's length
 
 
 def test_finished_event_playlist_becomes_vod():

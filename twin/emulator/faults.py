@@ -13,17 +13,24 @@ this middleware stands in front of the endpoint and takes the kindness away:
   profile cannot be used (RegisterTaskDefinition: "Role is not valid"; launch templates
   naming the profile, in Auto Scaling groups: "Invalid IAM Instance Profile name";
   RunInstances: the same) and a just-issued certificate cannot be attached to a listener
-  (CertificateNotFound).
+  (CertificateNotFound);
+- ``latency``: every call waits, before it is answered, a seeded draw from ``LATENCY``
+  (log-normal: by default a read's median 60 ms and 95th percentile 150 ms, as from a
+  machine outside the region; a write takes ``WRITE_FACTOR`` times as long), so the count
+  of calls made one after another shows in the wall time as it does over a network.
 
-Counters (pages cut to one, throttles, server errors, refusals) are in
-``GET /_videoforge/state`` under ``faults``.
+Counters (pages cut to one, throttles, server errors, refusals, delayed calls and their
+milliseconds) are in ``GET /_videoforge/state`` under ``faults``; under ``latency`` the
+delays drawn for reads and for writes (count, median, 95th percentile).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import json
+import math
 import random
 import re
 import threading
@@ -37,10 +44,36 @@ from twin.emulator import paging
 from twin.emulator.classify import Call
 from twin.emulator.persistence import Incoming
 
-KINDS = frozenset({"paging", "throttle", "consistency"})
+KINDS = frozenset({"paging", "throttle", "consistency", "latency"})
 # Signing names whose botocore service is called otherwise (elasticloadbalancing: by version).
 SERVICES = {"monitoring": ["cloudwatch"], "elasticloadbalancing": ["elbv2", "elb"], "email": ["ses"]}
 THROTTLE_CODES = {"ec2": "RequestLimitExceeded", "s3": "SlowDown", "cognito-idp": "TooManyRequestsException"}
+
+
+@dataclass(frozen=True)
+class Latency:
+    """A log-normal delay, told by its median and 95th percentile (seconds)."""
+
+    median: float
+    p95: float
+
+    @property
+    def sigma(self) -> float:
+        return math.log(self.p95 / self.median) / Z95
+
+    def seconds(self, normal: float) -> float:
+        """The delay at ``normal``, a draw from the standard normal distribution."""
+        return self.median * math.exp(self.sigma * normal)
+
+    def times(self, factor: float) -> Latency:
+        return Latency(self.median * factor, self.p95 * factor)
+
+
+Z95 = 1.6448536269514722  # the standard normal's 95th percentile
+# A read from a machine outside the region: tens of milliseconds, with a long tail.
+LATENCY = Latency(median=0.060, p95=0.150)
+# A write commits before AWS answers: each service's writes are slower than its reads.
+WRITE_FACTOR = 1.5
 
 
 @dataclass(frozen=True)
@@ -49,14 +82,19 @@ class Config:
     seed: int = 1
     rate: float = 0.1  # share of calls answered with a throttle or a server error
     settle: float = 5.0  # seconds a new role, profile or certificate is not yet usable
+    latency: Latency = LATENCY  # a read's delay; a write's is WRITE_FACTOR times it
 
     @classmethod
-    def parse(cls, kinds: str, seed: int = 1, rate: float = 0.1, settle: float = 5.0) -> Config:
+    def parse(
+        cls, kinds: str, seed: int = 1, rate: float = 0.1, settle: float = 5.0, latency: Latency = LATENCY
+    ) -> Config:
         chosen = frozenset(k.strip() for k in kinds.split(",") if k.strip())
         unknown = chosen - KINDS
         if unknown:
             raise ValueError(f"unknown faults {sorted(unknown)}: choose from {sorted(KINDS)}")
-        return cls(chosen, seed, rate, settle)
+        if not 0 < latency.median <= latency.p95:
+            raise ValueError(f"latency: the median {latency.median} s must be above 0 and at most the p95")
+        return cls(chosen, seed, rate, settle, latency)
 
 
 # --- botocore's view of an operation --------------------------------------------------
@@ -130,10 +168,14 @@ class Faults:
         self.app = app
         self.config = config
         self.counters = {"requests": 0, "pages_of_one": 0, "throttled": 0, "server_errors": 0, "refused": 0}
+        self.counters |= {"delayed": 0, "delay_ms": 0}
         status["faults"] = {"enabled": sorted(config.kinds), "seed": config.seed, "counters": self.counters}
         self.fresh = Fresh(config.settle)
         self._sequence = itertools.count(1)
         self._lock = threading.Lock()
+        if "latency" in config.kinds:
+            self.delays = Delays(config.seed, config.latency)
+            status["faults"]["latency"] = self.delays.summary
 
     def count(self, name: str) -> None:
         with self._lock:
@@ -149,6 +191,8 @@ class Faults:
         if model is None:
             return self.app(environ, start_response)
         self.count("requests")
+        if "latency" in self.config.kinds:
+            self._wait(call.is_read)
         fault = self._drawn(next(self._sequence))
         if fault:
             return respond(start_response, model, *fault_answer(model, fault))
@@ -165,6 +209,15 @@ class Faults:
         if "consistency" in kinds and self.fresh.watches(model.service_name, call.action):
             return self._noting(environ, start_response, model.service_name, incoming)
         return self.app(environ, start_response)
+
+    def _wait(self, read: bool) -> None:
+        """The network's time, before the endpoint sees the call (the server is threaded:
+        calls made side by side wait side by side, as they would over a network)."""
+        seconds = self.delays.draw(read)
+        with self._lock:
+            self.counters["delayed"] += 1
+            self.counters["delay_ms"] += round(seconds * 1000)
+        time.sleep(seconds)
 
     def _drawn(self, sequence: int) -> str | None:
         """The fault this call gets: "throttle", "500", "503", or None (seeded, deterministic)."""
@@ -219,6 +272,44 @@ class Faults:
         if status and status[0] < 400:
             self.fresh.note(service, incoming.call.action or "", incoming.body, answer)
         return [answer]
+
+
+class Delays:
+    """Seeded delays, one sequence for reads and one for writes, so the delays a run's reads
+    get do not depend on how its writes interleave with them; and what was drawn."""
+
+    def __init__(self, seed: int, latency: Latency) -> None:
+        self.seed = seed
+        self.latency = {"read": latency, "write": latency.times(WRITE_FACTOR)}
+        self._sequences = {kind: itertools.count(1) for kind in self.latency}
+        self._drawn: dict[str, list[float]] = {kind: [] for kind in self.latency}  # sorted, ms
+        self._lock = threading.Lock()
+        self.summary: dict[str, Any] = {
+            "declared": {
+                kind: {"median_ms": round(d.median * 1000, 1), "p95_ms": round(d.p95 * 1000, 1)}
+                for kind, d in self.latency.items()
+            },
+            **{kind: {"calls": 0, "median_ms": None, "p95_ms": None, "total_ms": 0} for kind in self.latency},
+        }
+
+    def draw(self, read: bool) -> float:
+        kind = "read" if read else "write"
+        with self._lock:
+            sequence = next(self._sequences[kind])
+        normal = random.Random(f"{self.seed}-{kind}-{sequence}").gauss(0.0, 1.0)  # noqa: S311 - not secrets
+        seconds = self.latency[kind].seconds(normal)
+        self._note(kind, seconds * 1000)
+        return seconds
+
+    def _note(self, kind: str, ms: float) -> None:
+        with self._lock:
+            drawn = self._drawn[kind]
+            bisect.insort(drawn, ms)
+            seen = self.summary[kind]
+            seen["calls"] = len(drawn)
+            seen["median_ms"] = round(drawn[len(drawn) // 2], 1)
+            seen["p95_ms"] = round(drawn[min(len(drawn) - 1, math.ceil(len(drawn) * 0.95) - 1)], 1)
+            seen["total_ms"] = round(seen["total_ms"] + ms)
 
 
 def fault_answer(model: Any, fault: str) -> tuple[int, str, str]:

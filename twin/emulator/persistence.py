@@ -259,7 +259,8 @@ class Persistence:
 
     def _log(self, call: Call, status: int) -> None:
         if self.request_log is not None:
-            line = {"service": call.service, "action": call.action, "method": call.method}
+            line = {"t": round(time.time(), 3), "service": call.service, "action": call.action}
+            line["method"] = call.method
             line |= {"kind": call.kind, "write": not call.is_read, "status": status}
             self.request_log.write(json.dumps(line) + "\n")
 

@@ -1,6 +1,6 @@
 """The local AWS endpoint: moto server on loopback, its state kept on disk across restarts.
 
-    python -m twin.emulator --port 4566 [--state DIR] [--faults paging,throttle,consistency]
+    python -m twin.emulator --port 4566 [--state DIR] [--faults paging,throttle,consistency,latency]
 
 With ``--faults`` (default: ``$VF_AWS_FAULTS``) the endpoint is as unkind as AWS: see
 ``faults``.
@@ -149,7 +149,8 @@ def build(args: argparse.Namespace) -> tuple[Any, Restore | None]:
     )
     if not args.faults:
         return app, report
-    config = faults.Config.parse(args.faults, args.fault_seed, args.fault_rate, args.fault_settle)
+    latency = faults.Latency(args.latency_median_ms / 1000, args.latency_p95_ms / 1000)
+    config = faults.Config.parse(args.faults, args.fault_seed, args.fault_rate, args.fault_settle, latency)
     log.warning("hostile mode: %s (seed %s)", ", ".join(sorted(config.kinds)), config.seed)
     return faults.Faults(app, config, persistence.status), report
 
@@ -160,7 +161,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--state", help="keep state in this directory across restarts")
     parser.add_argument(
-        "--request-log", help="append one JSON line per request (method, action, kind, status)"
+        "--request-log", help="append one JSON line per request (time, method, action, kind, status)"
     )
     env = os.environ
     parser.add_argument(
@@ -171,7 +172,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--faults",
         default=env.get("VF_AWS_FAULTS", ""),
-        help="comma list of paging, throttle, consistency (default: $VF_AWS_FAULTS)",
+        help="comma list of paging, throttle, consistency, latency (default: $VF_AWS_FAULTS)",
     )
     parser.add_argument("--fault-seed", type=int, default=int(env.get("VF_AWS_FAULT_SEED", "1")))
     parser.add_argument(
@@ -182,6 +183,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=float(env.get("VF_AWS_FAULT_SETTLE", "5")),
         help="seconds a new role, instance profile or certificate is not yet usable",
+    )
+    parser.add_argument(
+        "--latency-median-ms",
+        type=float,
+        default=float(env.get("VF_AWS_LATENCY_MEDIAN_MS", faults.LATENCY.median * 1000)),
+        help="under latency: a read's median delay (a write's is longer)",
+    )
+    parser.add_argument(
+        "--latency-p95-ms",
+        type=float,
+        default=float(env.get("VF_AWS_LATENCY_P95_MS", faults.LATENCY.p95 * 1000)),
+        help="under latency: a read's 95th percentile delay",
     )
     parser.add_argument(
         "--regions",
