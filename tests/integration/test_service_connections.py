@@ -18,6 +18,9 @@ from tests.support.apps import stack_fixture  # noqa: F401
 BODY = b'{"email": "someone@example.com", "password": "Passw0rd!Passw0rd"}'
 
 
+PREFIXES = {"gallery": "/api/gallery", "streaming": "/api/stream"}  # the catalog's api_prefix
+
+
 def connect(url: str) -> http.client.HTTPConnection:
     parts = urlsplit(url)
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=15)
@@ -39,7 +42,7 @@ def post_body_late(conn: http.client.HTTPConnection, path: str, content_type: st
         ("gallery", "/api/gallery/auth/sign-up", "text/plain", 400),
         ("gallery", "/api/gallery/generate-upload-url", "application/json", 401),  # no token
         ("gallery", "/api/gallery/nowhere", "text/plain", 404),
-        ("stream", "/api/stream/nowhere", "text/plain", 404),
+        ("streaming", "/api/stream/nowhere", "text/plain", 404),
     ],
 )
 def test_a_request_refused_before_its_body_arrived_leaves_the_connection_usable(
@@ -52,7 +55,7 @@ def test_a_request_refused_before_its_body_arrived_leaves_the_connection_usable(
         first.read()
         assert first.status == status
         assert first.getheader("connection") is None  # kept alive, and it is usable:
-        conn.request("GET", f"/api/{service}/health")
+        conn.request("GET", f"{PREFIXES[service]}/health")
         second = conn.getresponse()
         assert second.status == 200, second.read()
         second.read()
