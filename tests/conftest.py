@@ -46,10 +46,12 @@ def pg() -> services.Postgres:
 # into `item._nodeid`, which pytest 9 no longer reads), so the scheduler below does the grouping.
 
 # The e2e files that share the session's `stack` (tests/e2e/conftest.py) split into two groups,
-# each bringing up a platform of its own: the one that stops, restarts and re-runs it, and the
-# ones that only use it (browser, HLS, API contract). One platform for all is a 15-minute group.
+# each bringing up a platform of its own: the one that stops, restarts, re-runs, tears down and
+# brings it back, and the ones that only use it (browser, HLS, API contract). One platform for
+# all is a 15-minute group.
 STACK_GROUPS = {
     "tests/e2e/test_local_stack.py": "e2e-stack-lifecycle",
+    "tests/e2e/test_teardown_then_up.py": "e2e-stack-lifecycle",
     "tests/e2e/test_client_browser.py": "e2e-stack-use",
     "tests/e2e/test_hls_through_edge.py": "e2e-stack-use",
     "tests/e2e/test_openapi_contract.py": "e2e-stack-use",
@@ -61,7 +63,6 @@ LONGEST_FIRST = (
     "e2e-stack-use",
     "tests/e2e/test_hostile_aws.py",
     "e2e-stack-lifecycle",
-    "tests/e2e/test_teardown_then_up.py",
     # The slowest linter, ansible-lint: started last (when it still checked the syntax of each
     # playbook and role in a process of its own, it alone was the run's last 100 s while the short
     # unit files could have filled the other workers' tails).
