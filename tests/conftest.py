@@ -75,7 +75,7 @@ def group_of(nodeid: str) -> str:
     if path in STACK_GROUPS:
         return STACK_GROUPS[path]
     if path in ("tests/roles/test_molecule.py", "tests/test_lint.py"):
-        return nodeid  # each scenario and linter stands alone (a scenario has its own emulator)
+        return nodeid  # each scenario and linter stands alone
     return path  # a file's module-scoped fixtures (a converged account) are made once
 
 
