@@ -59,9 +59,10 @@ def make_sample_video(path: Path, seconds: int = 6) -> Path:
 
 # Package scope: a worker takes the platform down as soon as it leaves tests/e2e (its files run
 # first, longest first), not at the end of its session, when its `make down` was the run's tail.
+# Its state lies in a 0700 directory, as a clone in root's home does.
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory) -> UpStack:
-    s = new_stack()
+    s = new_stack(private=True)
     try:
         first = s.up()
         video = make_sample_video(tmp_path_factory.mktemp("media") / "sample.mp4")

@@ -1,6 +1,10 @@
 """A person tears the local platform down (playbooks/teardown.yml) and brings it back with
 `make up`: it converges, and the database (kept, with its password) still lets the services in.
-The stack's state lies in a 0700 directory, as a clone in root's home does."""
+The stack's state lies in a 0700 directory, as a clone in root's home does.
+
+The platform is the session's `stack` (its first converge from nothing is the fixture's), so this
+runs after test_local_stack.py's tests on the same platform (tests/conftest.py groups them).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,6 @@ import urllib.error
 import urllib.request
 
 import pytest
-
-from tests.support.stack import new_stack, remove
-
-
-@pytest.fixture(scope="module")
-def private_stack():
-    stack = new_stack(private=True)
-    try:
-        yield stack
-    finally:
-        remove(stack)
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -33,15 +26,15 @@ def get(url: str) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
-@pytest.mark.timeout(2400)  # three whole-site runs from nothing, beside the rest of the suite
-def test_teardown_then_up_converges_and_the_database_still_lets_the_services_in(private_stack):
-    up = private_stack.playbook()
-    assert up.returncode == 0, up.output[-6000:]
-    down = private_stack.playbook(playbook="playbooks/teardown.yml")
+@pytest.mark.timeout(2400)  # a teardown and a whole-site run, beside the rest of the suite
+def test_teardown_then_up_converges_and_the_database_still_lets_the_services_in(stack):
+    assert stack.first_run.returncode == 0, stack.first_run.output[-6000:]
+    assert stack.state_dir.parent.parent.stat().st_mode & 0o777 == 0o700
+    down = stack.playbook(playbook="playbooks/teardown.yml")
     assert down.returncode == 0, down.output[-6000:]
-    again = private_stack.playbook()
+    again = stack.playbook()
     assert again.returncode == 0, again.output[-6000:]
-    status, body = get(f"{private_stack.url}/api/gallery/health/ready")
+    status, body = get(f"{stack.url}/api/gallery/health/ready")
     assert status == 200, body[:500]
     health = json.loads(body)
     assert health["database"] is True and health["status"] == "ok", health  # the password still matches

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import signal
 import socket
 import time
@@ -21,10 +20,9 @@ import psutil
 import pytest
 from botocore.config import Config
 
-from tests.support import services
+from tests.support import big_state, services
+from tests.support.big_state import GIB, MIB
 
-GIB = 1024**3
-MIB = 1024**2
 KW = {"region_name": "ap-southeast-2", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -37,40 +35,21 @@ def make_bucket(s3, name: str = "media") -> str:
     return name
 
 
-def object_sizes() -> list[int]:
-    """Several hundred objects, a few KB to 100 MB, 1 GiB and a little more in all."""
-    rng = random.Random(13)
-    sizes = [100 * MIB] * 6 + [rng.randint(5, 20) * MIB for _ in range(24)]
-    sizes += [rng.randint(2 * 1024, 4 * MIB) for _ in range(300)]
-    while sum(sizes) < GIB:
-        sizes.append(8 * MIB)
-    return sizes
-
-
-def content(seed: int, size: int) -> bytes:
-    return random.Random(seed).randbytes(size)
-
-
 @pytest.mark.slow
-def test_a_gigabyte_of_objects_restarts_in_seconds_in_little_memory(tmp_path):
+def test_a_gigabyte_of_objects_restarts_in_little_memory_and_reads_back_whole(tmp_path):
+    """How soon the endpoint answers after a restart with this state is bench/bench_state.py's
+    to measure."""
     state = tmp_path / "aws"
-    digests = {}
     with services.aws_emulator(tmp_path, state=state) as aws:
         s3 = s3_client(aws.url)
         bucket = make_bucket(s3)
-        for i, size in enumerate(object_sizes()):
-            body = content(i, size)
-            key = f"uploads/user/{i:04d}/source"
-            s3.put_object(Bucket=bucket, Key=key, Body=body)
-            digests[key] = hashlib.md5(body).hexdigest()  # noqa: S324 - a checksum, not security
+        digests = big_state.put_objects(s3, bucket)
     stored = sum(p.stat().st_size for p in (state / "objects").rglob("*") if p.is_file())
     assert len(digests) >= 300 and stored >= GIB
 
-    started = time.monotonic()
     with services.aws_emulator(tmp_path, state=state) as aws:
         s3 = s3_client(aws.url)
         s3.head_bucket(Bucket=bucket)
-        answered = time.monotonic() - started
         process = psutil.Process(aws.process.pid)
         rss_after_restore = process.memory_info().rss
         peak = rss_after_restore
@@ -80,11 +59,10 @@ def test_a_gigabyte_of_objects_restarts_in_seconds_in_little_memory(tmp_path):
             peak = max(peak, process.memory_info().rss)
         restored = json.loads((state / "restore.json").read_text())
     print(
-        f"1 GiB state: {len(digests)} objects, {stored / MIB:.0f} MiB; endpoint answered "
-        f"{answered:.1f} s after start; restore {restored['restore_seconds']} s; RSS "
-        f"{rss_after_restore / MIB:.0f} MiB after restore, {peak / MIB:.0f} MiB at most while reading back"
+        f"1 GiB state: {len(digests)} objects, {stored / MIB:.0f} MiB; restore "
+        f"{restored['restore_seconds']} s; RSS {rss_after_restore / MIB:.0f} MiB after restore, "
+        f"{peak / MIB:.0f} MiB at most while reading back"
     )
-    assert answered < 10
     assert rss_after_restore < 300 * MIB and peak < 300 * MIB
     assert restored["skipped_entries"] == 0 and restored["objects"] == len(digests)
 

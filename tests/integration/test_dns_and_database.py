@@ -124,19 +124,19 @@ def site_records(zone_id: str, name: str = DOMAIN) -> dict[str, dict]:
     return {r["Type"]: r for r in sets if r["Name"] == f"{name}."}
 
 
-def check_site(account, *args: str):
-    """``site.yml --check --diff`` (with ``args``): the run and the writes it made."""
+@pytest.fixture(scope="module")
+def site_check(account):
+    """The whole ``site.yml --check --diff`` on the empty account (once for the two tests below):
+    the run and the writes it made."""
     logged = len(account["requests"].read_text().splitlines())
-    check = compute.run_playbooks(
-        account["inventory"], "site.yml", "--check", "--diff", *args, env=account["env"]
-    )
+    check = compute.run_playbooks(account["inventory"], "site.yml", "--check", "--diff", env=account["env"])
     return check, writes(account["requests"], logged)
 
 
-def test_check_diff_on_an_empty_account_writes_nothing_with_dns_and_rds(account):
-    # Everything up to and with the edge: network, storage, messaging, identity, the
-    # database (RDS instance, subnet group, its security group) and the edge (DNS records).
-    check, found = check_site(account, "--tags", "network,storage,messaging,identity,database,edge")
+def test_check_diff_on_an_empty_account_writes_nothing_with_dns_and_rds(account, site_check):
+    # The database (RDS instance, subnet group, its security group) and the edge (DNS records)
+    # among the rest of the site.
+    check, found = site_check
     assert check.returncode == 0, check.stdout[-6000:]
     assert "Ensure the PostgreSQL RDS instance" in check.stdout
     assert "Point the site's name at the load balancer" in check.stdout
@@ -149,8 +149,8 @@ def test_check_diff_on_an_empty_account_writes_nothing_with_dns_and_rds(account)
     assert boto3.client("rds").describe_db_instances()["DBInstances"] == []
 
 
-def test_check_diff_of_the_whole_site_on_an_empty_account_runs_to_the_end(account):
-    check, found = check_site(account)
+def test_check_diff_of_the_whole_site_on_an_empty_account_runs_to_the_end(site_check):
+    check, found = site_check
     assert check.returncode == 0, check.stdout[-6000:]
     assert found == [], f"--check made mutating calls: {found[:5]}"
 
