@@ -41,6 +41,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "apps"), str(ROOT)]
 
+from bench import load_average, write_result  # noqa: E402
 from bench.load import Target, compare  # noqa: E402
 from bench.playback_requests import playback_requests  # noqa: E402
 from tests.support import cdn, services  # noqa: E402
@@ -191,20 +192,17 @@ def hits_against_static(aws_url: str, tmp: Path) -> dict:
 
 
 def main() -> None:
-    load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="vf-bench-cdn-"))
-    result: dict = {"cpu_count": os.cpu_count(), "load_average_start": [round(x, 2) for x in load_start]}
+    result: dict = {"cpu_count": os.cpu_count(), "load_average_start": load_average()}
     try:
         with services.aws_emulator(tmp) as aws:
             services.set_aws_test_env(aws.url)
             result["hits"] = hits_against_static(aws.url, tmp)
             result["streaming_requests_per_minute"] = playback_requests(aws.url, tmp)
     finally:
-        result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+        result["load_average_end"] = load_average()
         shutil.rmtree(tmp, ignore_errors=True)
-    out = ROOT / "bench" / "results" / "cdn.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("cdn", result)
     print(json.dumps(result, indent=2))
 
 

@@ -23,7 +23,8 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.bench_processor import FPS, HEIGHT, PRESET, ROOT, SECONDS, WIDTH, bare_ladder, load
+from bench import load_average, write_result
+from bench.bench_processor import FPS, HEIGHT, PRESET, SECONDS, WIDTH, bare_ladder
 from processor.ffmpeg import Ffmpeg
 from tests.support import media as clips
 from tests.support import model
@@ -51,7 +52,7 @@ def children_cpu() -> float:
 
 
 def measure(ffmpeg: Ffmpeg, path: Path, work: Path) -> dict:
-    before, load_before = children_cpu(), load()
+    before, load_before = children_cpu(), load_average()
     wall = bare_ladder(ffmpeg, path, work)
     cpu = children_cpu() - before
     return {
@@ -59,7 +60,7 @@ def measure(ffmpeg: Ffmpeg, path: Path, work: Path) -> dict:
         "wall_seconds": round(wall, 2),
         "cpu_seconds_per_media_second": round(cpu / SECONDS, 3),
         "load_before": load_before,
-        "load_after": load(),
+        "load_after": load_average(),
     }
 
 
@@ -93,9 +94,7 @@ def main() -> None:
         "runs is taken, as contention only adds to it. wall is printed for reference only: the machine "
         "is shared.",
     }
-    out = ROOT / "bench" / "results" / "encode.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("encode", result)
     print(json.dumps({k: v["cpu_seconds_per_media_second"] for k, v in results.items()}), "CPU s per media s")
     subprocess.run(["rm", "-rf", str(tmp)], check=False)
 

@@ -44,6 +44,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "apps"), str(ROOT)]
 
+from bench import load_average, write_result  # noqa: E402
 from bench.load import CLIENTS, hammer  # noqa: E402
 from tests.support import model, services  # noqa: E402
 from tests.support.apps import REGION, create_database, launch_service, service_env, stop_all, wait_healthy  # noqa: E402
@@ -170,7 +171,7 @@ def edge_vs_static(edge_url: str, static_url: str, expect_len: int) -> dict:
 
 
 def main() -> None:
-    load_start = os.getloadavg()
+    load_start = load_average()
     tmp = Path(tempfile.mkdtemp(prefix="vf-bench-"))
     with services.aws_emulator(tmp) as aws, services.postgres() as pg:
         services.set_aws_test_env(aws.url)
@@ -213,7 +214,7 @@ def main() -> None:
                 "renditions": len(RENDITIONS),
                 "requests": REQUESTS,
                 "cpu_count": os.cpu_count(),
-                "load_average_start": [round(x, 2) for x in load_start],
+                "load_average_start": load_start,
             }
             base = f"{STREAMING}/video/{video_id}"
             with httpx.Client(timeout=30) as client:
@@ -243,15 +244,13 @@ def main() -> None:
             result["edge_vs_static"]["caddy_version"] = subprocess.run(
                 [str(CADDY), "version"], capture_output=True, text=True, check=False
             ).stdout.split()[0]
-            result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+            result["load_average_end"] = load_average()
         finally:
             if caddy is not None:
                 services.stop(caddy)
             stop_all(warm, cold)
     shutil.rmtree(tmp, ignore_errors=True)
-    out = ROOT / "bench" / "results" / "playlist.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("playlist", result)
     print(json.dumps(result, indent=2))
 
 

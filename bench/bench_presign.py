@@ -21,6 +21,7 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "apps"))
 
+from bench import write_result  # noqa: E402
 from videoforge.presign import Presigner  # noqa: E402
 
 BUCKET = "video-forge-storage"
@@ -106,9 +107,7 @@ def main() -> None:
     result["speedup_single_calls"] = round(
         result["boto3_us_per_url"] / result["ours_us_per_url_single_calls"], 1
     )
-    out = ROOT / "bench" / "results" / "presign.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("presign", result)
     print(json.dumps(result, indent=2))
 
 

@@ -35,6 +35,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "apps")]
 
+from bench import load_average, write_result  # noqa: E402
 from processor import media  # noqa: E402
 from processor.ffmpeg import Ffmpeg  # noqa: E402
 from tests.support import media as clips  # noqa: E402
@@ -47,10 +48,6 @@ PRESET = "veryfast"
 RUNS = int(os.environ.get("BENCH_PROCESSOR_RUNS") or 2)
 SEGMENT = int(model.catalog()["videoforge_hls_segment_seconds"])
 MIB = 1024 * 1024
-
-
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 def bare_ladder(ffmpeg: Ffmpeg, source: Path, work: Path) -> float:
@@ -138,14 +135,14 @@ class Bench:
                 " 'video/mp4', %s, %s, now())",
                 (video_id, user, job.s3_key, source.stat().st_size, etag),
             )
-            load_before, sent = load(), time.time()
+            load_before, sent = load_average(), time.time()
             started = time.monotonic()
             self.sqs.send_message(QueueUrl=self.queue, MessageBody=job.to_json())
             figures = self.watch(conn, video_id, started)
         return figures | {
             "phases": self.phases(video_id, sent),
             "load_before": load_before,
-            "load_after": load(),
+            "load_after": load_average(),
         }
 
     def phases(self, video_id: str, sent: float) -> dict:
@@ -212,9 +209,9 @@ def main() -> None:
         bench = Bench(aws, pg, tmp)
         try:
             for _ in range(RUNS):  # interleaved
-                load_before = load()
+                load_before = load_average()
                 bare.append({"wall_seconds": round(bare_ladder(ffmpeg, source, tmp / "bare"), 3),
-                             "load_before": load_before, "load_after": load()})  # fmt: skip
+                             "load_before": load_before, "load_after": load_average()})  # fmt: skip
                 job_runs.append(bench.job(source))
             for name, path in sources.items():
                 memory[name] = bench.job(path) | {"bytes": path.stat().st_size}
@@ -244,16 +241,18 @@ def main() -> None:
         "job_over_bare_wall_ratio": round(job_wall / bare_wall, 3),
         "target_ratio": 1.05,
         "worker_rss_by_source_size": memory,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_at_end": load()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_at_end": load_average(),
+        },
         "notes": "job = SQS send -> gallery_videos.status 'ready' (download with If-Match, probe, poster "
         "beside the ladder, segments uploaded while FFmpeg runs, VOD playlists, master, database); bare = "
         "the same FFmpeg ladder command on local disk. first_playable = send -> the master playlist row "
         "(every rendition has a segment in S3). worker RSS is the Python process alone (FFmpeg apart). "
         "moto, PostgreSQL and the worker share the machine's cores with FFmpeg in the job runs only.",
     }
-    out = ROOT / "bench" / "results" / "processor.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("processor", result)
     print(json.dumps(result["median"]), "wall ratio", result["job_over_bare_wall_ratio"])
     print(json.dumps({k: v["worker_peak_rss_mib"] for k, v in memory.items()}), "MiB worker RSS")
     subprocess.run(["rm", "-rf", str(tmp)], check=False)

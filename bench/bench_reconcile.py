@@ -54,6 +54,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from bench import write_result  # noqa: E402
 from bench.ansible_runs import load, playbook  # noqa: E402
 from bench.aws_resources import managed, resources  # noqa: E402
 from bench.baseline_collections import certificate, collections  # noqa: E402
@@ -409,8 +410,7 @@ def main(argv: list[str]) -> None:
             latency["targets"] = latency_targets(latency)
             result["latency"] = latency
     result["load_at_end"] = load()
-    out = HERE / "results" / "reconcile.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("reconcile", result)
     print(json.dumps(headline(result), indent=2))
 
 

@@ -26,6 +26,7 @@ from botocore.config import Config
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import load_average, write_result  # noqa: E402
 from tests.support import big_state, services  # noqa: E402
 
 TARGET_SECONDS = 10
@@ -44,12 +45,8 @@ def s3_client(url: str):
     )
 
 
-def load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def restart(tmp: Path, state: Path) -> dict:
-    load_start = load()
+    load_start = load_average()
     started = time.monotonic()
     with services.aws_emulator(tmp, state=state) as aws:
         s3_client(aws.url).head_bucket(Bucket="media")
@@ -86,9 +83,7 @@ def main() -> None:
         "restarts": runs,
         "cpu_count": os.cpu_count(),
     }
-    out = ROOT / "bench" / "results" / "state.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    write_result("state", result)
     print(json.dumps(result, indent=2))
 
 
